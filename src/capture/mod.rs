@@ -1,0 +1,180 @@
+//! Capture files: reading (pcap, pcapng, snoop, gzip-wrapped) and writing (pcap, pcapng).
+//!
+//! Formats are recognised by their magic bytes, never by file name. The reader hands out
+//! borrowed [`Record`]s from one reusable buffer, so the hot path copies no packet bytes.
+
+mod reader;
+mod writer;
+
+pub use reader::{open, CaptureReader, Format, OpenError, Record};
+pub use writer::{CaptureWriter, OutputFormat, TsResolution};
+
+use std::fmt;
+
+/// A link-layer header type (LINKTYPE_* value from the tcpdump.org registry).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LinkType(pub u16);
+
+impl LinkType {
+    pub const NULL: LinkType = LinkType(0);
+    pub const ETHERNET: LinkType = LinkType(1);
+    pub const PPP: LinkType = LinkType(9);
+    pub const RAW_OPENBSD: LinkType = LinkType(12);
+    pub const RAW_BSDOS: LinkType = LinkType(14);
+    pub const PPP_HDLC: LinkType = LinkType(50);
+    pub const RAW: LinkType = LinkType(101);
+    pub const C_HDLC: LinkType = LinkType(104);
+    pub const LOOP: LinkType = LinkType(108);
+    pub const LINUX_SLL: LinkType = LinkType(113);
+    pub const PPP_WITH_DIR: LinkType = LinkType(204);
+    pub const IPV4: LinkType = LinkType(228);
+    pub const IPV6: LinkType = LinkType(229);
+    pub const NFLOG: LinkType = LinkType(239);
+    pub const LINUX_SLL2: LinkType = LinkType(276);
+
+    /// The registry's short name, for `info` output and diagnostics.
+    pub fn name(self) -> &'static str {
+        match self {
+            LinkType::NULL => "NULL",
+            LinkType::ETHERNET => "ETHERNET",
+            LinkType::PPP => "PPP",
+            LinkType::RAW_OPENBSD | LinkType::RAW_BSDOS | LinkType::RAW => "RAW",
+            LinkType::PPP_HDLC => "PPP_HDLC",
+            LinkType::C_HDLC => "C_HDLC",
+            LinkType::LOOP => "LOOP",
+            LinkType::LINUX_SLL => "LINUX_SLL",
+            LinkType::PPP_WITH_DIR => "PPP_WITH_DIR",
+            LinkType::IPV4 => "IPV4",
+            LinkType::IPV6 => "IPV6",
+            LinkType::NFLOG => "NFLOG",
+            LinkType::LINUX_SLL2 => "LINUX_SLL2",
+            _ => "OTHER",
+        }
+    }
+}
+
+impl fmt::Display for LinkType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.name(), self.0)
+    }
+}
+
+/// A point in time as seconds and nanoseconds since the Unix epoch (UTC).
+///
+/// Kept as a pair rather than one `i64` of nanoseconds because pcapng allows 64-bit
+/// timestamps in any unit, which can lie past the year 2262.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp {
+    pub secs: i64,
+    /// Always below 1_000_000_000.
+    pub nanos: u32,
+}
+
+impl Timestamp {
+    pub fn new(secs: i64, nanos: u32) -> Self {
+        Timestamp {
+            secs: secs + i64::from(nanos / 1_000_000_000),
+            nanos: nanos % 1_000_000_000,
+        }
+    }
+
+    /// From a count of `units` (units per second: 10^k or 2^k, as pcapng's `if_tsresol`).
+    pub fn from_units(count: u64, units_per_sec: u64) -> Self {
+        let secs = count / units_per_sec;
+        let frac = count % units_per_sec;
+        // frac < units_per_sec, so frac * 1e9 fits in u128 without loss.
+        let nanos = (u128::from(frac) * 1_000_000_000 / u128::from(units_per_sec)) as u32;
+        Timestamp {
+            secs: secs.min(i64::MAX as u64) as i64,
+            nanos,
+        }
+    }
+
+    /// Adds a number of nanoseconds (may be negative).
+    pub fn add_nanos(self, delta: i128) -> Self {
+        let total = i128::from(self.secs) * 1_000_000_000 + i128::from(self.nanos) + delta;
+        Timestamp {
+            secs: total.div_euclid(1_000_000_000) as i64,
+            nanos: total.rem_euclid(1_000_000_000) as u32,
+        }
+    }
+
+    /// Nanoseconds since the epoch, for arithmetic over differences.
+    pub fn as_nanos(self) -> i128 {
+        i128::from(self.secs) * 1_000_000_000 + i128::from(self.nanos)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{:09}", self.secs, self.nanos)
+    }
+}
+
+/// What can go wrong while reading a capture. Offsets are byte offsets into the
+/// (decompressed) capture stream.
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    /// The input does not start like any capture format we know.
+    #[error("not a capture file: unknown magic {magic:02x?} at offset 0")]
+    UnknownFormat { magic: Vec<u8> },
+    /// A recognised format, but a version or header field we cannot read.
+    #[error("unsupported capture: {what} at offset {offset}")]
+    Unsupported { what: String, offset: u64 },
+    /// A record or block header that cannot be right (length, alignment, trailer).
+    #[error("corrupt capture: {what} at offset {offset}")]
+    Corrupt { what: String, offset: u64 },
+    /// The input ended inside a record: every record before it is complete.
+    #[error("capture cut short: the record at offset {offset} needs {needed} bytes, only {available} remain")]
+    Truncated {
+        offset: u64,
+        needed: u64,
+        available: u64,
+    },
+    #[error("read error at offset {offset}: {source}")]
+    Io {
+        offset: u64,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl CaptureError {
+    /// True for "the file ended early": all complete records were delivered, so callers
+    /// warn and carry on with what they have.
+    pub fn is_truncation(&self) -> bool {
+        matches!(self, CaptureError::Truncated { .. })
+    }
+
+    /// True when the input is not (or no longer) a readable capture: exit status 2.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            CaptureError::UnknownFormat { .. }
+                | CaptureError::Unsupported { .. }
+                | CaptureError::Corrupt { .. }
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamp_units() {
+        assert_eq!(
+            Timestamp::from_units(1_500_000, 1_000_000),
+            Timestamp::new(1, 500_000_000)
+        );
+        assert_eq!(Timestamp::from_units(3, 2), Timestamp::new(1, 500_000_000));
+        assert_eq!(
+            Timestamp::new(1, 1_500_000_000),
+            Timestamp::new(2, 500_000_000)
+        );
+        assert_eq!(
+            Timestamp::new(1, 0).add_nanos(-1),
+            Timestamp::new(0, 999_999_999)
+        );
+    }
+}

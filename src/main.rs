@@ -1,0 +1,78 @@
+//! The `pcaptool` binary: parses arguments, dispatches to a subcommand, and turns the
+//! outcome into an exit status (0 ok, 1 runtime or I/O error, 2 bad usage or bad input).
+
+use std::io;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+use pcaptool::capture::CaptureError;
+use pcaptool::cmd::{self, UsageError};
+
+/// Craft, split and decode packet captures.
+///
+/// Reads pcap, pcapng and snoop files (gzip-compressed or not, recognised by content)
+/// from a path or '-' for standard input.
+///
+/// Examples:
+///   pcaptool gen syn --count 100 -o out.pcap
+///   pcaptool info out.pcap
+///   pcaptool completions bash > /etc/bash_completion.d/pcaptool
+#[derive(Debug, Parser)]
+#[command(name = "pcaptool", version, about, long_about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Gen(cmd::gen::Args),
+    Info(cmd::info::Args),
+    /// Print shell completions.
+    ///
+    /// Example: pcaptool completions zsh > ~/.zfunc/_pcaptool
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on standard output.
+    ///
+    /// Example: pcaptool man > pcaptool.1 && man ./pcaptool.1
+    Man,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Gen(args) => cmd::gen::run(args),
+        Command::Info(args) => cmd::info::run(args),
+        Command::Completions { shell } => {
+            clap_complete::generate(*shell, &mut Cli::command(), "pcaptool", &mut io::stdout());
+            Ok(())
+        }
+        Command::Man => clap_mangen::Man::new(Cli::command())
+            .render(&mut io::stdout())
+            .map_err(Into::into),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // A closed pipe (`pcaptool ... | head`) is the reader's choice, not an error.
+            if e.chain().any(|c| {
+                c.downcast_ref::<io::Error>()
+                    .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("pcaptool: error: {e:#}");
+            let bad_input = e.chain().any(|c| {
+                c.downcast_ref::<UsageError>().is_some()
+                    || c.downcast_ref::<CaptureError>().is_some_and(CaptureError::is_bad_input)
+                    || c.downcast_ref::<pcaptool::capture::OpenError>().is_some_and(|o| {
+                        matches!(o, pcaptool::capture::OpenError::Capture(c) if c.is_bad_input())
+                    })
+            });
+            ExitCode::from(if bad_input { 2 } else { 1 })
+        }
+    }
+}
