@@ -168,7 +168,20 @@ impl CaptureReader {
         if reader.available() >= 2 && reader.peek(2) == GZIP_MAGIC {
             reader.unwrap_gzip();
         }
-        reader.read_file_header()?;
+        // A file too short for its own header is not a readable capture at all.
+        reader.read_file_header().map_err(|e| match e {
+            CaptureError::Truncated {
+                offset,
+                needed,
+                available,
+            } => CaptureError::Corrupt {
+                what: format!(
+                    "file ends inside its {needed}-byte header ({available} bytes present)"
+                ),
+                offset,
+            },
+            other => other,
+        })?;
         Ok(reader)
     }
 
@@ -571,7 +584,7 @@ impl CaptureReader {
         if total < 12 {
             return Err(self.corrupt(format!("block length {total} is less than 12"), 4));
         }
-        if total % 4 != 0 {
+        if !total.is_multiple_of(4) {
             self.warn(format!(
                 "pcapng block at offset {}: length {total} is not a multiple of 4 (read as padded)",
                 self.offset()

@@ -247,7 +247,7 @@ fn parse_hex(s: &str) -> Result<Bytes, String> {
         .filter(|c| !c.is_whitespace() && *c != ':')
         .collect();
     let digits = digits.strip_prefix("0x").unwrap_or(&digits);
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err("odd number of hex digits".into());
     }
     (0..digits.len())
