@@ -8,6 +8,8 @@
 pub mod capture;
 pub mod cmd;
 pub mod dns;
+pub mod flow;
+pub mod ip;
 pub mod link;
 pub mod packet;
 pub mod rng;

@@ -52,13 +52,17 @@ pub fn network(link_type: LinkType, frame: &[u8]) -> Network<'_> {
         LinkType::LINUX_SLL => after_ethertype(frame, SLL_PROTOCOL, SLL_HEADER_LEN),
         LinkType::LINUX_SLL2 => after_ethertype(frame, SLL2_PROTOCOL, SLL2_HEADER_LEN),
         LinkType::RAW | LinkType::RAW_OPENBSD | LinkType::RAW_BSDOS => raw_ip(frame),
-        LinkType::IPV4 => ip_of_version(frame, 4),
-        LinkType::IPV6 => ip_of_version(frame, 6),
+        // Wireshark follows the version nibble here too: IPv6 under LINKTYPE_IPV4 is
+        // seen in real captures.
+        LinkType::IPV4 | LinkType::IPV6 => raw_ip(frame),
         LinkType::NULL | LinkType::LOOP => null_loopback(frame),
         LinkType::PPP | LinkType::PPP_HDLC => ppp(frame),
         LinkType::PPP_WITH_DIR => frame.get(1..).map_or(Network::NotIp, ppp),
         LinkType::C_HDLC => after_ethertype(frame, 2, 4),
         LinkType::NFLOG => nflog(frame),
+        LinkType::IEEE802_11 => ieee802_11(frame),
+        LinkType::RADIOTAP => radiotap(frame),
+        LinkType::PPI => ppi(frame),
         _ => Network::NotIp,
     }
 }
@@ -147,7 +151,70 @@ fn null_loopback(frame: &[u8]) -> Network<'_> {
     } else if AF_INET6.contains(&le) || AF_INET6.contains(&be) {
         ip_of_version(payload, 6)
     } else {
-        Network::NotIp
+        // Some writers put an EtherType in the low half (as Wireshark also accepts).
+        after_ethertype(frame, 2, 4)
+    }
+}
+
+/// IEEE 802.11 data frames carrying LLC/SNAP; management, control and protected
+/// (encrypted) frames are not IP.
+fn ieee802_11(frame: &[u8]) -> Network<'_> {
+    let Some(&[fc0, fc1]) = frame.get(..2).map(|b| <&[u8; 2]>::try_from(b).unwrap()) else {
+        return Network::NotIp;
+    };
+    let frame_type = (fc0 >> 2) & 3;
+    let qos = frame_type == 2 && fc0 & 0x80 != 0;
+    let (to_ds, from_ds, protected, order) =
+        (fc1 & 1 != 0, fc1 & 2 != 0, fc1 & 0x40 != 0, fc1 & 0x80 != 0);
+    if frame_type != 2 || protected || fc0 & 0x40 != 0 {
+        return Network::NotIp; // not data, encrypted, or a null-data subtype
+    }
+    let mut header = 24;
+    if to_ds && from_ds {
+        header += 6;
+    }
+    if qos {
+        header += 2;
+        if order {
+            header += 4;
+        }
+    }
+    llc_snap(frame, header)
+}
+
+/// LLC/SNAP (AA AA 03, OUI 00 00 00 or 00 00 F8) at `at`, then an EtherType.
+fn llc_snap(frame: &[u8], at: usize) -> Network<'_> {
+    match frame.get(at..at + 6) {
+        Some([0xaa, 0xaa, 0x03, 0, 0, 0]) | Some([0xaa, 0xaa, 0x03, 0, 0, 0xf8]) => {
+            after_ethertype(frame, at + 6, at + 8)
+        }
+        _ => Network::NotIp,
+    }
+}
+
+/// Radiotap: a little-endian header length at offset 2, then an 802.11 frame.
+fn radiotap(frame: &[u8]) -> Network<'_> {
+    let Some(len) = frame
+        .get(2..4)
+        .map(|b| usize::from(u16::from_le_bytes([b[0], b[1]])))
+    else {
+        return Network::NotIp;
+    };
+    frame.get(len..).map_or(Network::NotIp, ieee802_11)
+}
+
+/// Per-Packet Information: version, flags, little-endian header length and DLT, then
+/// a frame of that DLT.
+fn ppi(frame: &[u8]) -> Network<'_> {
+    let Some(h) = frame.get(..8) else {
+        return Network::NotIp;
+    };
+    let len = usize::from(u16::from_le_bytes([h[2], h[3]]));
+    let dlt = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
+    match (frame.get(len..), u16::try_from(dlt)) {
+        // PPI inside PPI would let a hostile frame recurse: refuse it.
+        (Some(inner), Ok(dlt)) if LinkType(dlt) != LinkType::PPI => network(LinkType(dlt), inner),
+        _ => Network::NotIp,
     }
 }
 
@@ -243,6 +310,18 @@ mod tests {
                 let _ = network(LinkType(lt), &f);
             }
         }
+    }
+
+    #[test]
+    fn wifi_data_frame_through_ppi() {
+        let mut f = vec![0, 0, 8, 0, 105, 0, 0, 0]; // PPI: 8 bytes, DLT 105
+        f.extend_from_slice(&[0x08, 0x01]); // data, to-DS
+        f.extend_from_slice(&[0; 22]);
+        f.extend_from_slice(&[0xaa, 0xaa, 3, 0, 0, 0, 0x08, 0x00]);
+        f.extend(ipv4());
+        assert_eq!(network(LinkType::PPI, &f), Network::Ipv4(&f[40..]));
+        f[9] |= 0x40; // protected
+        assert_eq!(network(LinkType::PPI, &f), Network::NotIp);
     }
 
     #[test]

@@ -16,6 +16,7 @@ use pcaptool::cmd::{self, UsageError};
 /// Examples:
 ///   pcaptool gen syn --count 100 -o out.pcap
 ///   pcaptool info out.pcap
+///   pcaptool split SkypeIRC.cap
 ///   pcaptool completions bash > /etc/bash_completion.d/pcaptool
 #[derive(Debug, Parser)]
 #[command(name = "pcaptool", version, about, long_about, max_term_width = 100)]
@@ -30,6 +31,7 @@ struct Cli {
 enum Command {
     Gen(cmd::gen::Args),
     Info(cmd::info::Args),
+    Split(cmd::split::Args),
     /// Print shell completions.
     ///
     /// Example: pcaptool completions zsh > ~/.zfunc/_pcaptool
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Gen(args) => cmd::gen::run(args),
         Command::Info(args) => cmd::info::run(args),
+        Command::Split(args) => cmd::split::run(args),
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "pcaptool", &mut io::stdout());
             Ok(())

@@ -25,7 +25,10 @@ impl LinkType {
     pub const RAW: LinkType = LinkType(101);
     pub const C_HDLC: LinkType = LinkType(104);
     pub const LOOP: LinkType = LinkType(108);
+    pub const IEEE802_11: LinkType = LinkType(105);
     pub const LINUX_SLL: LinkType = LinkType(113);
+    pub const RADIOTAP: LinkType = LinkType(127);
+    pub const PPI: LinkType = LinkType(192);
     pub const PPP_WITH_DIR: LinkType = LinkType(204);
     pub const IPV4: LinkType = LinkType(228);
     pub const IPV6: LinkType = LinkType(229);
@@ -42,7 +45,10 @@ impl LinkType {
             LinkType::PPP_HDLC => "PPP_HDLC",
             LinkType::C_HDLC => "C_HDLC",
             LinkType::LOOP => "LOOP",
+            LinkType::IEEE802_11 => "IEEE802_11",
             LinkType::LINUX_SLL => "LINUX_SLL",
+            LinkType::RADIOTAP => "IEEE802_11_RADIOTAP",
+            LinkType::PPI => "PPI",
             LinkType::PPP_WITH_DIR => "PPP_WITH_DIR",
             LinkType::IPV4 => "IPV4",
             LinkType::IPV6 => "IPV6",

@@ -78,6 +78,12 @@ pub struct Record<'a> {
     pub raw: &'a [u8],
     /// Byte offset of `raw` in the (decompressed) input.
     pub offset: u64,
+    /// Counts pcapng sections from 1 (always 1 for other formats): interface ids and
+    /// the header below belong to this section.
+    pub section: u32,
+    /// The file header this record depends on, verbatim: the pcap global header, or the
+    /// pcapng section header with the interface descriptions read so far.
+    pub header: &'a [u8],
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -124,6 +130,7 @@ pub struct CaptureReader {
     header: Vec<u8>,
     done: bool,
     warnings: Vec<String>,
+    section: u32,
 }
 
 /// Opens a capture file, or standard input for `-`.
@@ -163,6 +170,7 @@ impl CaptureReader {
             header: Vec::new(),
             done: false,
             warnings: Vec::new(),
+            section: 0,
         };
         reader.fill_to(2)?;
         if reader.available() >= 2 && reader.peek(2) == GZIP_MAGIC {
@@ -340,6 +348,7 @@ impl CaptureReader {
             });
         }
         self.header = h.to_vec();
+        self.section = 1;
         self.start += PCAP_HEADER_LEN;
         self.format = Format::Pcap {
             big_endian,
@@ -378,6 +387,7 @@ impl CaptureReader {
             }
         };
         self.header = h.to_vec();
+        self.section = 1;
         self.start += SNOOP_HEADER_LEN;
         self.format = Format::Snoop;
         self.state = State::Snoop { link_type };
@@ -408,6 +418,8 @@ impl CaptureReader {
                     data: &raw[header_len..header_len + meta.caplen],
                     raw,
                     offset: self.buf_offset + raw_start as u64,
+                    section: self.section,
+                    header: &self.header,
                 }))
             }
             Ok(None) => {
@@ -643,6 +655,7 @@ impl CaptureReader {
             .map_err(|(what, at)| self.corrupt(what, 24 + at as u64))?;
         self.header.clear();
         self.header.extend_from_slice(block);
+        self.section += 1;
         self.format = Format::PcapNg;
         self.state = State::PcapNg {
             big_endian,

@@ -52,6 +52,13 @@ pub enum Mode {
     ///
     /// Example: pcaptool gen dns example.com -t MX --edns --do --responses -o dns.pcap
     Dns(DnsArgs),
+    /// Many interleaved TCP and UDP flows with realistic packet sizes (a mix of bare
+    /// ACKs, mid-sized and full 1514-byte frames), for exercising `split` and friends.
+    /// Flow i runs between the i-th --src address and a --dst address drawn at random;
+    /// each flow appears once in order, then packets pick flows with a heavy tail.
+    ///
+    /// Example: pcaptool gen mix --flows 10000 --count 1500000 -o mix.pcap
+    Mix(MixArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -204,6 +211,15 @@ pub struct DnsArgs {
     pub answer_ttl: u32,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct MixArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Number of flows (distinct address pairs with the default addresses).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=16_777_216))]
+    pub flows: u64,
+}
+
 /// A 16- or 32-bit field that is counted up, random, or fixed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IdSpec {
@@ -303,6 +319,7 @@ pub fn run(args: &Args) -> Result<()> {
         Mode::Syn(a) => &a.common,
         Mode::Udp(a) => &a.common,
         Mode::Dns(a) => &a.common,
+        Mode::Mix(a) => &a.common,
     };
     // Everything that can be wrong with the arguments is checked before the output
     // file is created.
@@ -334,6 +351,7 @@ pub fn run(args: &Args) -> Result<()> {
             Mode::Syn(a) => plan.syn(a, &mut writer)?,
             Mode::Udp(_) => plan.udp(udp_payload.as_deref().unwrap_or_default(), &mut writer)?,
             Mode::Dns(a) => plan.dns(a, dns_queries.as_deref().unwrap_or_default(), &mut writer)?,
+            Mode::Mix(a) => plan.mix(a.flows, &mut writer)?,
         }
         writer.finish()?;
         Ok(())
@@ -425,6 +443,13 @@ impl Plan {
             (Mode::Udp(_), true) => ("2001:db8:1::1", "2001:db8::1", "random", "9"),
             (Mode::Dns(_), false) => ("192.168.0.1", "10.0.0.53", "random:49152-65535", "53"),
             (Mode::Dns(_), true) => ("2001:db8:1::1", "2001:db8::53", "random:49152-65535", "53"),
+            (Mode::Mix(_), false) => ("10.0.0.1-10.255.255.254", "192.0.2.0/24", "random", "443"),
+            (Mode::Mix(_), true) => (
+                "2001:db8:1::1-2001:db8:1::ffff:ffff",
+                "2001:db8::/120",
+                "random",
+                "443",
+            ),
         };
         let src = c.src.unwrap_or_else(|| default_src.parse().unwrap());
         let dst = c.dst.unwrap_or_else(|| default_dst.parse().unwrap());
@@ -466,7 +491,7 @@ impl Plan {
             src,
             dst,
             random_src: c.random_src,
-            random_dst: c.random_dst,
+            random_dst: c.random_dst || (matches!(mode, Mode::Mix(_)) && c.dst.is_none()),
             sport: c.sport.unwrap_or_else(|| default_sport.parse().unwrap()),
             dport: c.dport.unwrap_or_else(|| default_dport.parse().unwrap()),
             ttl: c.ttl,
@@ -640,6 +665,79 @@ impl Plan {
                     tick += 1;
                 }
             }
+        }
+        Ok(())
+    }
+
+    fn mix<W: std::io::Write>(&mut self, flows: u64, writer: &mut CaptureWriter<W>) -> Result<()> {
+        struct MixFlow {
+            patch: Patch,
+            tcp: bool,
+            /// Next sequence number from the client and from the server.
+            seq: [u32; 2],
+        }
+        let mut table: Vec<MixFlow> = Vec::with_capacity(flows as usize);
+        for i in 0..flows {
+            let patch = self.patch(i, IdSpec::Random);
+            let tcp = self.rng.below(5) != 0; // 80% TCP, 20% UDP
+            let seq = [patch.seq, self.rng.next_u32()];
+            table.push(MixFlow { patch, tcp, seq });
+        }
+        let count = self.count.unwrap_or(flows * 10).max(flows);
+        let payload = [0u8; crate::packet::MTU];
+        let mut frame = Vec::with_capacity(crate::packet::MTU + 22);
+        let ip_header = if self.src.is_ipv6() { 40 } else { 20 };
+        let links = [self.link.clone(), self.link.reversed()];
+        for i in 0..count {
+            // Every flow once, in order; then a heavy tail: flow = flows * u^2.
+            let index = if i < flows {
+                i as usize
+            } else {
+                let u = self.rng.next_u64() as f64 / u64::MAX as f64;
+                ((flows as f64 * u * u) as usize).min(flows as usize - 1)
+            };
+            let from_server = self.rng.below(2) == 1;
+            let transport_header = if table[index].tcp { 20 } else { 8 };
+            let max_payload = crate::packet::MTU - ip_header - transport_header;
+            let size = match self.rng.below(100) {
+                0..=39 => 0,                                  // bare ACKs
+                40..=54 => 64 + self.rng.below(512) as usize, // requests, small records
+                _ => max_payload,                             // full frames
+            };
+            let size = if table[index].tcp { size } else { size.max(16) };
+            let flow = &mut table[index];
+            let p = flow.patch;
+            let (src, dst, sport, dport) = if from_server {
+                (p.dst, p.src, p.dport, p.sport)
+            } else {
+                (p.src, p.dst, p.sport, p.dport)
+            };
+            let transport = if flow.tcp {
+                let side = usize::from(from_server);
+                let mut h = TcpHeader::new(sport, dport, flow.seq[side], 64240);
+                h.ack = true;
+                h.psh = size > 0;
+                h.acknowledgment_number = flow.seq[1 - side];
+                flow.seq[side] = flow.seq[side].wrapping_add(size as u32);
+                Transport::Tcp(h)
+            } else {
+                Transport::Udp { sport, dport }
+            };
+            let ip = IpSpec {
+                src,
+                dst,
+                ttl: self.ttl,
+                id: i as u16,
+            };
+            frame.clear();
+            build_frame(
+                &links[usize::from(from_server)],
+                &ip,
+                &transport,
+                &payload[..size],
+                &mut frame,
+            )?;
+            writer.write_packet(0, self.timestamp(i), frame.len() as u32, &frame)?;
         }
         Ok(())
     }

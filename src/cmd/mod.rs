@@ -3,6 +3,7 @@
 
 pub mod gen;
 pub mod info;
+pub mod split;
 
 use std::fs::File;
 use std::io::{self, IsTerminal, Write};

@@ -1,0 +1,154 @@
+//! Flows: the key a packet belongs to, the table that numbers flows by first
+//! appearance, the pool of writers behind it, and the manifest that describes them.
+
+pub mod manifest;
+pub mod pool;
+
+use std::cmp::Ordering;
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+use crate::ip;
+use crate::link::Network;
+
+/// What makes two packets the same flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SplitBy {
+    /// The unordered pair of IP addresses.
+    Pair,
+    /// The unordered pair of (address, port) plus protocol for TCP and UDP; the address
+    /// pair plus protocol for everything else (and for non-first fragments).
+    Conversation,
+}
+
+/// A flow's identity. Endpoints are ordered (`a` <= `b`), so both directions map to one
+/// key; the key holds the exact addresses, never a hash of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FlowKey {
+    pub a: IpAddr,
+    pub b: IpAddr,
+    /// Set in conversation mode.
+    pub protocol: Option<u8>,
+    /// (port of a, port of b) for TCP and UDP in conversation mode.
+    pub ports: Option<(u16, u16)>,
+}
+
+impl FlowKey {
+    /// The flow of an IP packet, or `None` for packets without IP.
+    pub fn of(network: Network<'_>, by: SplitBy) -> Option<FlowKey> {
+        let (src, dst) = ip::addresses(network)?;
+        if by == SplitBy::Pair {
+            let (a, b) = if src <= dst { (src, dst) } else { (dst, src) };
+            return Some(FlowKey {
+                a,
+                b,
+                protocol: None,
+                ports: None,
+            });
+        }
+        let Ok(header) = ip::parse(network) else {
+            // An unreadable header still has its addresses: keep it with its pair.
+            return FlowKey::of(network, SplitBy::Pair);
+        };
+        let first_fragment = header.fragment.is_none_or(|f| f.offset == 0);
+        let ports = first_fragment
+            .then(|| ip::ports(header.protocol, header.payload))
+            .flatten();
+        let (sport, dport) = ports.unwrap_or((0, 0));
+        let swap = match src.cmp(&dst) {
+            Ordering::Less => false,
+            Ordering::Greater => true,
+            Ordering::Equal => sport > dport,
+        };
+        let (a, b, pa, pb) = if swap {
+            (dst, src, dport, sport)
+        } else {
+            (src, dst, sport, dport)
+        };
+        Some(FlowKey {
+            a,
+            b,
+            protocol: Some(header.protocol),
+            ports: ports.map(|_| (pa, pb)),
+        })
+    }
+
+    /// The file name stem for flow `number`: a pure function of the flow, sorting in
+    /// flow order (8 digits), safe on every common file system (IPv6 colons become `-`).
+    pub fn file_stem(&self, number: u64) -> String {
+        let mut s = format!("flow-{number:08}");
+        if let Some(protocol) = self.protocol {
+            match protocol {
+                ip::PROTO_TCP => s.push_str("_tcp"),
+                ip::PROTO_UDP => s.push_str("_udp"),
+                p => {
+                    let _ = write!(s, "_proto{p}");
+                }
+            }
+        }
+        for (addr, port) in [
+            (self.a, self.ports.map(|p| p.0)),
+            (self.b, self.ports.map(|p| p.1)),
+        ] {
+            let _ = write!(s, "_{}", safe_addr(addr));
+            if let Some(port) = port {
+                let _ = write!(s, ".{port}");
+            }
+        }
+        s
+    }
+}
+
+fn safe_addr(addr: IpAddr) -> String {
+    addr.to_string().replace(':', "-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v4(src: [u8; 4], dst: [u8; 4], proto: u8, sport: u16, dport: u16) -> Vec<u8> {
+        let mut p = vec![0x45, 0, 0, 28, 0, 0, 0, 0, 64, proto, 0, 0];
+        p.extend_from_slice(&src);
+        p.extend_from_slice(&dst);
+        p.extend_from_slice(&sport.to_be_bytes());
+        p.extend_from_slice(&dport.to_be_bytes());
+        p.extend_from_slice(&[0, 8, 0, 0]);
+        p
+    }
+
+    #[test]
+    fn both_directions_share_a_key() {
+        let ab = v4([10, 0, 0, 2], [10, 0, 0, 1], 17, 5353, 53);
+        let ba = v4([10, 0, 0, 1], [10, 0, 0, 2], 17, 53, 5353);
+        for by in [SplitBy::Pair, SplitBy::Conversation] {
+            let k1 = FlowKey::of(Network::Ipv4(&ab), by).unwrap();
+            let k2 = FlowKey::of(Network::Ipv4(&ba), by).unwrap();
+            assert_eq!(k1, k2);
+            assert_eq!(k1.a.to_string(), "10.0.0.1");
+        }
+        let k = FlowKey::of(Network::Ipv4(&ab), SplitBy::Conversation).unwrap();
+        assert_eq!(
+            k.file_stem(7),
+            "flow-00000007_udp_10.0.0.1.53_10.0.0.2.5353"
+        );
+        let other_port = v4([10, 0, 0, 2], [10, 0, 0, 1], 17, 5354, 53);
+        assert_ne!(
+            k,
+            FlowKey::of(Network::Ipv4(&other_port), SplitBy::Conversation).unwrap()
+        );
+    }
+
+    #[test]
+    fn names_are_file_system_safe() {
+        let k = FlowKey {
+            a: "2001:db8::1".parse().unwrap(),
+            b: "fe80::2".parse().unwrap(),
+            protocol: None,
+            ports: None,
+        };
+        let stem = k.file_stem(1);
+        assert_eq!(stem, "flow-00000001_2001-db8--1_fe80--2");
+        assert!(!stem.contains([':', '/', '\\', '%']));
+    }
+}
