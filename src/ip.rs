@@ -202,6 +202,72 @@ pub fn ports(protocol: u8, payload: &[u8]) -> Option<(u16, u16)> {
     }
 }
 
+/// A UDP datagram: ports and payload (trimmed to the UDP length when it fits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Udp<'a> {
+    pub sport: u16,
+    pub dport: u16,
+    pub payload: &'a [u8],
+    /// The payload length the UDP header claims (at least the bytes at hand).
+    pub reported_len: usize,
+}
+
+const UDP_HEADER: usize = 8;
+const TCP_MIN_HEADER: usize = 20;
+
+/// Reads the UDP header at the start of an IP payload.
+pub fn udp(payload: &[u8]) -> Option<Udp<'_>> {
+    if payload.len() < UDP_HEADER {
+        return None;
+    }
+    let length = usize::from(be16(payload, 4));
+    // A length below the header or beyond the packet is wrong: take what is there.
+    let end = if (UDP_HEADER..=payload.len()).contains(&length) {
+        length
+    } else {
+        payload.len()
+    };
+    Some(Udp {
+        sport: be16(payload, 0),
+        dport: be16(payload, 2),
+        payload: &payload[UDP_HEADER..end],
+        reported_len: length.saturating_sub(UDP_HEADER).max(end - UDP_HEADER),
+    })
+}
+
+/// A TCP segment: the fields stream reassembly needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tcp<'a> {
+    pub sport: u16,
+    pub dport: u16,
+    pub seq: u32,
+    pub syn: bool,
+    pub fin: bool,
+    pub rst: bool,
+    pub payload: &'a [u8],
+}
+
+/// Reads the TCP header at the start of an IP payload.
+pub fn tcp(payload: &[u8]) -> Option<Tcp<'_>> {
+    if payload.len() < TCP_MIN_HEADER {
+        return None;
+    }
+    let header_len = usize::from(payload[12] >> 4) * 4;
+    if header_len < TCP_MIN_HEADER || header_len > payload.len() {
+        return None;
+    }
+    let flags = payload[13];
+    Some(Tcp {
+        sport: be16(payload, 0),
+        dport: be16(payload, 2),
+        seq: u32::from_be_bytes([payload[4], payload[5], payload[6], payload[7]]),
+        fin: flags & 0x01 != 0,
+        syn: flags & 0x02 != 0,
+        rst: flags & 0x04 != 0,
+        payload: &payload[header_len..],
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

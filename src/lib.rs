@@ -12,4 +12,5 @@ pub mod flow;
 pub mod ip;
 pub mod link;
 pub mod packet;
+pub mod reassembly;
 pub mod rng;

@@ -60,6 +60,7 @@ pub fn network(link_type: LinkType, frame: &[u8]) -> Network<'_> {
         LinkType::PPP_WITH_DIR => frame.get(1..).map_or(Network::NotIp, ppp),
         LinkType::C_HDLC => after_ethertype(frame, 2, 4),
         LinkType::NFLOG => nflog(frame),
+        LinkType::FDDI => fddi(frame),
         LinkType::IEEE802_11 => ieee802_11(frame),
         LinkType::RADIOTAP => radiotap(frame),
         LinkType::PPI => ppi(frame),
@@ -180,6 +181,14 @@ fn ieee802_11(frame: &[u8]) -> Network<'_> {
         }
     }
     llc_snap(frame, header)
+}
+
+/// FDDI: frame control, two 6-byte addresses, then LLC/SNAP for LLC frames.
+fn fddi(frame: &[u8]) -> Network<'_> {
+    match frame.first() {
+        Some(fc) if fc & 0xf0 == 0x50 => llc_snap(frame, 13),
+        _ => Network::NotIp,
+    }
 }
 
 /// LLC/SNAP (AA AA 03, OUI 00 00 00 or 00 00 F8) at `at`, then an EtherType.

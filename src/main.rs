@@ -17,6 +17,7 @@ use pcaptool::cmd::{self, UsageError};
 ///   pcaptool gen syn --count 100 -o out.pcap
 ///   pcaptool info out.pcap
 ///   pcaptool split SkypeIRC.cap
+///   pcaptool dns capture.pcap
 ///   pcaptool completions bash > /etc/bash_completion.d/pcaptool
 #[derive(Debug, Parser)]
 #[command(name = "pcaptool", version, about, long_about, max_term_width = 100)]
@@ -32,6 +33,7 @@ enum Command {
     Gen(cmd::gen::Args),
     Info(cmd::info::Args),
     Split(cmd::split::Args),
+    Dns(cmd::dns::Args),
     /// Print shell completions.
     ///
     /// Example: pcaptool completions zsh > ~/.zfunc/_pcaptool
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
         Command::Gen(args) => cmd::gen::run(args),
         Command::Info(args) => cmd::info::run(args),
         Command::Split(args) => cmd::split::run(args),
+        Command::Dns(args) => cmd::dns::run(args),
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "pcaptool", &mut io::stdout());
             Ok(())

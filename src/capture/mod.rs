@@ -19,6 +19,7 @@ impl LinkType {
     pub const NULL: LinkType = LinkType(0);
     pub const ETHERNET: LinkType = LinkType(1);
     pub const PPP: LinkType = LinkType(9);
+    pub const FDDI: LinkType = LinkType(10);
     pub const RAW_OPENBSD: LinkType = LinkType(12);
     pub const RAW_BSDOS: LinkType = LinkType(14);
     pub const PPP_HDLC: LinkType = LinkType(50);
@@ -41,6 +42,7 @@ impl LinkType {
             LinkType::NULL => "NULL",
             LinkType::ETHERNET => "ETHERNET",
             LinkType::PPP => "PPP",
+            LinkType::FDDI => "FDDI",
             LinkType::RAW_OPENBSD | LinkType::RAW_BSDOS | LinkType::RAW => "RAW",
             LinkType::PPP_HDLC => "PPP_HDLC",
             LinkType::C_HDLC => "C_HDLC",

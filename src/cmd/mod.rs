@@ -1,6 +1,7 @@
 //! One module per subcommand: its `Args` (clap derive) and its `run`. Shared plumbing
 //! for the command line lives here: output files, errors that mean "bad usage".
 
+pub mod dns;
 pub mod gen;
 pub mod info;
 pub mod split;
@@ -106,4 +107,45 @@ impl Write for Output {
 /// Prints a warning on standard error in the one format every subcommand uses.
 pub fn warn(message: impl std::fmt::Display) {
     eprintln!("pcaptool: warning: {message}");
+}
+
+/// A progress bar on stderr, only when it is a terminal.
+pub struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    /// A bar sized by the input file (a spinner for standard input and gzip).
+    pub fn new(input: &Path, quiet: bool, gzip: bool) -> Progress {
+        if quiet || !io::stderr().is_terminal() {
+            return Progress(None);
+        }
+        let size = std::fs::metadata(input)
+            .ok()
+            .filter(|m| m.is_file() && !gzip)
+            .map(|m| m.len());
+        let bar = match size {
+            Some(len) => indicatif::ProgressBar::new(len).with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            ),
+            None => indicatif::ProgressBar::new_spinner(),
+        };
+        Progress(Some(bar))
+    }
+
+    /// Updates the bar every 8192 packets with the input offset reached.
+    pub fn tick(&self, packets: u64, offset: u64) {
+        if let Some(bar) = &self.0 {
+            if packets.is_multiple_of(8192) {
+                bar.set_position(offset);
+            }
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
 }

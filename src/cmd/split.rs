@@ -5,13 +5,12 @@
 //! memory is bounded by a budget: when it is exceeded the largest buffers are handed
 //! off first, so busy flows are written in large chunks and quiet ones stay buffered.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use indexmap::IndexMap;
 
-use super::{usage, warn};
+use super::{usage, warn, Progress};
 use crate::capture::{self, Format, LinkType, Record};
 use crate::flow::manifest::{self, Entry, ManifestFormat};
 use crate::flow::pool::{Chunk, ChunkStats, PoolReport, WriterPool};
@@ -101,7 +100,7 @@ pub fn run(args: &Args) -> Result<()> {
             header: pcap_header(reader.link_type().unwrap_or(LinkType::ETHERNET)),
         },
     };
-    let progress = Progress::new(args, reader.is_gzip());
+    let progress = Progress::new(&args.input, args.quiet, reader.is_gzip());
     let mut splitter = Splitter::new(args, &dir, framing, WriterPool::new(max_open));
     let outcome = loop {
         match reader.next_record() {
@@ -502,45 +501,6 @@ fn max_open(requested: Option<u64>) -> Result<usize> {
         (Some(n), _) => Ok(n as usize),
         (None, Some(avail)) => Ok(avail.min(65_536) as usize),
         (None, None) => Ok(240),
-    }
-}
-
-/// A progress bar on stderr, only when it is a terminal.
-struct Progress(Option<indicatif::ProgressBar>);
-
-impl Progress {
-    fn new(args: &Args, gzip: bool) -> Progress {
-        if args.quiet || !std::io::stderr().is_terminal() {
-            return Progress(None);
-        }
-        let size = std::fs::metadata(&args.input)
-            .ok()
-            .filter(|m| m.is_file() && !gzip)
-            .map(|m| m.len());
-        let bar = match size {
-            Some(len) => indicatif::ProgressBar::new(len).with_style(
-                indicatif::ProgressStyle::with_template(
-                    "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            ),
-            None => indicatif::ProgressBar::new_spinner(),
-        };
-        Progress(Some(bar))
-    }
-
-    fn tick(&self, packets: u64, offset: u64) {
-        if let Some(bar) = &self.0 {
-            if packets.is_multiple_of(8192) {
-                bar.set_position(offset);
-            }
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = &self.0 {
-            bar.finish_and_clear();
-        }
     }
 }
 

@@ -1,11 +1,15 @@
-//! The DNS wire format: names, parameter registries and the message encoder.
+//! The DNS wire format: names, parameter registries, the encoder, the decoder, record
+//! data, and the renderers (Wireshark's Info text, JSON, CSV).
 
 pub mod encode;
+pub mod info;
 pub mod name;
+pub mod rdata;
 pub mod types;
+pub mod wire;
 
 pub use encode::{Edns, Message, Question, RData, Record};
 pub use name::{Name, NameError};
 
-/// DNS header length and field offsets (RFC 1035 4.1.1).
+/// DNS header length (RFC 1035 4.1.1).
 pub const HEADER_LEN: usize = 12;

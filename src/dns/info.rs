@@ -1,0 +1,739 @@
+//! The one-line summary of a DNS message, in exactly the words of Wireshark's Info
+//! column (tshark 4.0), so that users can compare the two line by line.
+//!
+//! This is deliberately not built on the strict decoder: Wireshark reads each record's
+//! data with its own rules (not bounded by RDLENGTH, names expanded with its own limits,
+//! anything past the end of the message ending the line with `[Malformed Packet]`), and
+//! matching its words means walking the bytes the way it does.
+
+use std::io::Write as _;
+
+use super::types;
+
+/// Wireshark's MAX_DNAME_LEN: the buffer a name is expanded into (with its final NUL).
+const MAX_DNAME_LEN: i32 = 255;
+/// Wireshark's MIN_DNAME_LEN: shorter names (other than the root) are malformed.
+const MIN_DNAME_LEN: usize = 2;
+const MALFORMED: &[u8] = b"[Malformed Packet]";
+/// Reading past the captured bytes but within the packet's own length.
+const CUT_SHORT: &[u8] = b"[Packet size limited during capture]";
+/// tshark cuts its columns at 4095 characters (COL_MAX_INFO_LEN less the NUL).
+const MAX_INFO_LEN: usize = 4095;
+
+/// Reading past the end of the message (Wireshark's ReportedBoundsError, shown as
+/// `[Malformed Packet]`), or past the captured bytes of a message that was longer
+/// (its BoundsError, `[Packet size limited during capture]`).
+#[derive(Debug)]
+enum OutOfBounds {
+    Malformed,
+    CutShort,
+}
+
+type Walk<T> = Result<T, OutOfBounds>;
+
+/// The message bytes, as Wireshark's tvb sees them: what was captured, and how long
+/// the message really was.
+struct Tvb<'a> {
+    data: &'a [u8],
+    reported: usize,
+}
+
+impl Tvb<'_> {
+    fn len(&self) -> usize {
+        self.reported
+    }
+    fn check(&self, at: usize, len: usize) -> Walk<()> {
+        let end = at.checked_add(len).ok_or(OutOfBounds::Malformed)?;
+        if end <= self.data.len() {
+            Ok(())
+        } else if end <= self.reported {
+            Err(OutOfBounds::CutShort)
+        } else {
+            Err(OutOfBounds::Malformed)
+        }
+    }
+    fn u8(&self, at: usize) -> Walk<u8> {
+        self.check(at, 1)?;
+        Ok(self.data[at])
+    }
+    fn u16(&self, at: usize) -> Walk<u16> {
+        Ok(u16::from_be_bytes([self.u8(at)?, self.u8(at + 1)?]))
+    }
+    fn bytes(&self, at: usize, len: usize) -> Walk<&[u8]> {
+        self.check(at, len)?;
+        Ok(&self.data[at..at + len])
+    }
+}
+
+/// Writes the Info text for the DNS message `msg` (mDNS adds its QU/QM and
+/// cache-flush notes). `reported_len` is the message's length on the wire, more than
+/// `msg.len()` when the capture cut it (snap length). The text is bytes, not UTF-8:
+/// like tshark, some names are written as they are on the wire.
+pub fn write_info(msg: &[u8], reported_len: usize, mdns: bool, out: &mut Vec<u8>) {
+    let start = out.len();
+    let tvb = Tvb {
+        data: msg,
+        reported: reported_len.max(msg.len()),
+    };
+    match walk_message(&tvb, mdns, out) {
+        Ok(()) => {}
+        Err(OutOfBounds::Malformed) => out.extend_from_slice(MALFORMED),
+        Err(OutOfBounds::CutShort) => out.extend_from_slice(CUT_SHORT),
+    }
+    out.truncate(start + MAX_INFO_LEN.min(out.len() - start));
+}
+
+/// The Info text as a string (bytes that are not UTF-8 become U+FFFD).
+pub fn info(msg: &[u8], reported_len: usize, mdns: bool) -> String {
+    let mut v = Vec::with_capacity(96);
+    write_info(msg, reported_len, mdns, &mut v);
+    String::from_utf8(v).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+fn opcode_name(opcode: u8, out: &mut Vec<u8>) {
+    match opcode {
+        0 => out.extend_from_slice(b"Standard query"),
+        1 => out.extend_from_slice(b"Inverse query"),
+        2 => out.extend_from_slice(b"Server status request"),
+        4 => out.extend_from_slice(b"Zone change notification"),
+        5 => out.extend_from_slice(b"Dynamic update"),
+        n => {
+            let _ = write!(out, "Unknown operation ({n})");
+        }
+    }
+}
+
+fn rcode_name(rcode: u16) -> Option<&'static str> {
+    Some(match rcode {
+        0 => "No error",
+        1 => "Format error",
+        2 => "Server failure",
+        3 => "No such name",
+        4 => "Not implemented",
+        5 => "Refused",
+        6 => "Name exists",
+        7 => "RRset exists",
+        8 => "RRset does not exist",
+        9 => "Not authoritative",
+        10 => "Name out of zone",
+        _ => return None,
+    })
+}
+
+/// Wireshark's name for a record type (its table differs from IANA's in a few places).
+pub fn type_name(code: u16, out: &mut Vec<u8>) {
+    match code {
+        0 => out.extend_from_slice(b"Unused"),
+        65281 => out.extend_from_slice(b"WINS"),
+        65282 => out.extend_from_slice(b"WINS-R"),
+        _ => match types::type_name(code) {
+            Some(name) => out.extend_from_slice(name.as_bytes()),
+            None => {
+                let _ = write!(out, "Unknown ({code})");
+            }
+        },
+    }
+}
+
+fn walk_message(tvb: &Tvb<'_>, mdns: bool, out: &mut Vec<u8>) -> Walk<()> {
+    let id = tvb.u16(0)?;
+    let flags = tvb.u16(2)?;
+    let response = flags & 0x8000 != 0;
+    opcode_name(((flags >> 11) & 0xf) as u8, out);
+    if response {
+        out.extend_from_slice(b" response");
+    }
+    let _ = write!(out, " 0x{id:04x}");
+    if response && flags & 0xf != 0 {
+        let rcode = flags & 0xf;
+        match rcode_name(rcode) {
+            Some(name) => {
+                out.push(b' ');
+                out.extend_from_slice(name.as_bytes());
+            }
+            None => {
+                let _ = write!(out, " Unknown error ({rcode})");
+            }
+        }
+    }
+    let questions = tvb.u16(4)?;
+    let answers = tvb.u16(6)?;
+    let authority = tvb.u16(8)?;
+    let additional = tvb.u16(10)?;
+    let mut offset = 12;
+    for _ in 0..questions {
+        offset += walk_question(tvb, offset, mdns, out)?;
+    }
+    for _ in 0..u32::from(answers) + u32::from(authority) + u32::from(additional) {
+        offset += walk_record(tvb, offset, mdns, out)?;
+    }
+    Ok(())
+}
+
+/// Wireshark's expand_dns_name + get_dns_name: the raw bytes of the name (or one of its
+/// placeholders) and the bytes it occupies in place.
+fn expand_name(tvb: &Tvb<'_>, start: usize) -> Walk<(Vec<u8>, usize)> {
+    let mut name: Vec<u8> = Vec::with_capacity(64);
+    let mut maxname = MAX_DNAME_LEN;
+    let mut offset = start;
+    let mut len: Option<usize> = None;
+    let mut pointers = 0;
+    loop {
+        let component = tvb.u8(offset)?;
+        offset += 1;
+        if component == 0 {
+            break;
+        }
+        match component & 0xc0 {
+            0x00 => {
+                if !name.is_empty() {
+                    if maxname > 0 {
+                        name.push(b'.');
+                        maxname -= 1;
+                    }
+                } else {
+                    maxname -= 1;
+                }
+                for _ in 0..component {
+                    let b = tvb.u8(offset)?;
+                    if maxname > 0 {
+                        name.push(b);
+                        maxname -= 1;
+                    }
+                    offset += 1;
+                }
+            }
+            0x40 => {
+                if component & 0x3f != 0x01 {
+                    // Wireshark measures from the start even after a pointer, and
+                    // rejects what comes out shorter than a minimal name.
+                    if offset < start + MIN_DNAME_LEN {
+                        return Err(OutOfBounds::Malformed);
+                    }
+                    return Ok((b"<Unknown extended label>".to_vec(), offset - start));
+                }
+                // Bitstring label (RFC 2673): \[x<hex>/<bits>]
+                let bits = tvb.u8(offset)?;
+                offset += 1;
+                let label_len = (usize::from(bits).wrapping_sub(1) / 8 + 1) & 0xff;
+                let mut text = String::from("\\[x");
+                for _ in 0..label_len {
+                    text.push_str(&format!("{:02x}", tvb.u8(offset)?));
+                    offset += 1;
+                }
+                text.push_str(&format!("/{bits}]"));
+                // Printed only while it fits, as snprintf into the remaining space does.
+                for piece in [text] {
+                    if maxname > 0 && piece.len() as i32 <= maxname {
+                        name.extend_from_slice(piece.as_bytes());
+                        maxname -= piece.len() as i32;
+                    } else {
+                        maxname = 0;
+                    }
+                }
+            }
+            0x80 => return Err(OutOfBounds::Malformed),
+            _ => {
+                let low = tvb.u8(offset)?;
+                let target = (usize::from(component & 0x3f) << 8) | usize::from(low);
+                offset += 1;
+                pointers += 1;
+                if len.is_none() {
+                    len = Some(offset - start);
+                }
+                if target == offset + 2 || pointers > MAX_DNAME_LEN {
+                    let used = len.unwrap_or(0);
+                    if used < MIN_DNAME_LEN {
+                        return Err(OutOfBounds::Malformed);
+                    }
+                    return Ok((b"<Name contains a pointer that loops>".to_vec(), used));
+                }
+                offset = target;
+            }
+        }
+    }
+    let used = len.unwrap_or_else(|| offset - start);
+    let name = if maxname <= 0 {
+        b"<Name too long>".to_vec()
+    } else {
+        name
+    };
+    if name.is_empty() && used <= MIN_DNAME_LEN {
+        return Ok((b"<Root>".to_vec(), used));
+    }
+    if used < MIN_DNAME_LEN || name.is_empty() {
+        return Err(OutOfBounds::Malformed);
+    }
+    Ok((name, used))
+}
+
+/// Wireshark's format_text: printable ASCII as is, C escapes and octal for other
+/// control bytes, printable UTF-8 kept. An invalid sequence (a lead byte and the
+/// continuation bytes that follow it, up to the length it announces) becomes one
+/// U+FFFD, as Wireshark decodes it.
+pub fn format_text(bytes: &[u8], out: &mut Vec<u8>) {
+    let mut i = 0;
+    while i < bytes.len() {
+        let lead = bytes[i];
+        let len = match lead {
+            0x00..=0x7f => {
+                push_escaped_char(char::from(lead), out);
+                i += 1;
+                continue;
+            }
+            0xc0..=0xdf => 2,
+            0xe0..=0xef => 3,
+            0xf0..=0xf7 => 4,
+            // Old-style 5- and 6-byte sequences: never valid, but they swallow their
+            // continuation bytes into one replacement character.
+            0xf8..=0xfb => 5,
+            0xfc..=0xfd => 6,
+            _ => {
+                out.extend_from_slice("\u{fffd}".as_bytes());
+                i += 1;
+                continue;
+            }
+        };
+        let mut end = i + 1;
+        while end < i + len && end < bytes.len() && bytes[end] & 0xc0 == 0x80 {
+            end += 1;
+        }
+        match std::str::from_utf8(&bytes[i..end])
+            .ok()
+            .and_then(|s| s.chars().next())
+        {
+            Some(c) if end == i + len => push_escaped_char(c, out),
+            _ => out.extend_from_slice("\u{fffd}".as_bytes()),
+        }
+        i = end;
+    }
+}
+
+fn push_escaped_char(c: char, out: &mut Vec<u8>) {
+    match c {
+        ' '..='~' => out.push(c as u8),
+        '\u{7}' => out.extend_from_slice(b"\\a"),
+        '\u{8}' => out.extend_from_slice(b"\\b"),
+        '\u{c}' => out.extend_from_slice(b"\\f"),
+        '\n' => out.extend_from_slice(b"\\n"),
+        '\r' => out.extend_from_slice(b"\\r"),
+        '\t' => out.extend_from_slice(b"\\t"),
+        '\u{b}' => out.extend_from_slice(b"\\v"),
+        c if (c as u32) < 0x80 => {
+            let _ = write!(out, "\\{:03o}", c as u32);
+        }
+        c if c.is_control() => {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        }
+        c => {
+            let mut buf = [0u8; 4];
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+        }
+    }
+}
+
+fn walk_question(tvb: &Tvb<'_>, offset: usize, mdns: bool, out: &mut Vec<u8>) -> Walk<usize> {
+    let (name, used) = expand_name(tvb, offset)?;
+    let qtype = tvb.u16(offset + used)?;
+    let class = tvb.u16(offset + used + 2)?;
+    out.push(b' ');
+    type_name(qtype, out);
+    out.push(b' ');
+    format_text(&name, out);
+    if mdns {
+        out.extend_from_slice(if class & 0x8000 != 0 {
+            b", \"QU\" question"
+        } else {
+            b", \"QM\" question"
+        });
+    }
+    Ok(used + 4)
+}
+
+fn walk_record(tvb: &Tvb<'_>, offset: usize, mdns: bool, out: &mut Vec<u8>) -> Walk<usize> {
+    let (owner, used) = expand_name(tvb, offset)?;
+    let rtype = tvb.u16(offset + used)?;
+    let mut class = tvb.u16(offset + used + 2)?;
+    let data_len = usize::from(tvb.u16(offset + used + 8)?);
+    let flush = mdns && class & 0x8000 != 0;
+    if mdns {
+        class &= 0x7fff;
+    }
+    out.push(b' ');
+    type_name(rtype, out);
+    if flush {
+        out.extend_from_slice(b", cache flush");
+    }
+    let total = used + 10 + data_len;
+    if data_len == 0 {
+        return Ok(total);
+    }
+    let data = offset + used + 10;
+    let name_at = |at: usize, out: &mut Vec<u8>| -> Walk<usize> {
+        let (n, used) = expand_name(tvb, at)?;
+        out.push(b' ');
+        format_text(&n, out);
+        Ok(used)
+    };
+    // These types show the record's own name as it is on the wire (unformatted).
+    let owner_name = |out: &mut Vec<u8>| {
+        out.push(b' ');
+        out.extend_from_slice(&owner);
+    };
+    match rtype {
+        1 => match class {
+            1 => {
+                let a = tvb.bytes(data, 4)?;
+                let _ = write!(out, " {}.{}.{}.{}", a[0], a[1], a[2], a[3]);
+            }
+            3 => {
+                let used = name_at(data, out)?;
+                let ch = tvb.u16(data + used)?;
+                let _ = write!(out, "/0{ch:o}");
+            }
+            _ => {}
+        },
+        // NS, CNAME, PTR, DNAME, NXT and NSEC show the name in their data.
+        2 | 5 | 12 | 39 | 30 | 47 => {
+            name_at(data, out)?;
+        }
+        // MD MF MB MG MR NULL MINFO RP AFSDB X25 ISDN RT NSAP NSAP-PTR PX GPOS DHCID
+        // NSEC3PARAM TLSA HIP show the record's own name, then read their data.
+        3 | 4 | 7 | 8 | 9 | 14 | 17 => {
+            owner_name(out);
+            let (_, used) = expand_name(tvb, data)?;
+            if rtype == 14 || rtype == 17 {
+                expand_name(tvb, data + used)?;
+            }
+        }
+        18 | 21 => {
+            owner_name(out);
+            expand_name(tvb, data + 2)?;
+        }
+        26 => {
+            owner_name(out);
+            let (_, used) = expand_name(tvb, data + 2)?;
+            expand_name(tvb, data + 2 + used)?;
+        }
+        10 | 22 | 49 => owner_name(out),
+        19 => {
+            owner_name(out);
+            let len = usize::from(tvb.u8(data)?);
+            tvb.bytes(data + 1, len)?;
+        }
+        20 => {
+            owner_name(out);
+            let len = usize::from(tvb.u8(data)?);
+            tvb.bytes(data + 1, len)?;
+            let rest = data_len as i64 - 1 - len as i64;
+            if rest > 1 {
+                let sa = usize::from(tvb.u8(data + 1 + len)?);
+                tvb.bytes(data + 2 + len, sa)?;
+            }
+        }
+        23 => {
+            owner_name(out);
+            expand_name(tvb, data)?;
+        }
+        27 => {
+            owner_name(out);
+            let mut at = data;
+            for _ in 0..3 {
+                let len = usize::from(tvb.u8(at)?);
+                tvb.bytes(at + 1, len)?;
+                at += 1 + len;
+            }
+        }
+        51 => {
+            owner_name(out);
+            tvb.bytes(data, 4)?;
+            let salt = usize::from(tvb.u8(data + 4)?);
+            tvb.bytes(data + 5, salt)?;
+        }
+        52 => {
+            owner_name(out);
+            tvb.bytes(data, 3)?;
+            tvb.bytes(data + 3, data_len.saturating_sub(3))?;
+        }
+        55 => {
+            owner_name(out);
+            let hit = usize::from(tvb.u8(data)?);
+            let pk = usize::from(tvb.u16(data + 2)?);
+            tvb.bytes(data + 4, hit + pk)?;
+            let mut at = data + 4 + hit + pk;
+            let mut rest = data_len as i64 - 4 - hit as i64 - pk as i64;
+            while rest > 1 {
+                let (_, used) = expand_name(tvb, at)?;
+                at += used;
+                rest -= used as i64;
+            }
+        }
+        6 => {
+            let used = name_at(data, out)?;
+            let (_, used2) = expand_name(tvb, data + used)?;
+            tvb.bytes(data + used + used2, 20)?;
+        }
+        11 => {
+            let a = tvb.bytes(data, 4)?;
+            let _ = write!(out, " {}.{}.{}.{}", a[0], a[1], a[2], a[3]);
+            tvb.u8(data + 4)?;
+            tvb.bytes(data + 5, data_len.saturating_sub(5))?;
+        }
+        13 => {
+            let cpu_len = usize::from(tvb.u8(data)?);
+            let cpu = tvb.bytes(data + 1, cpu_len)?;
+            let os_len = usize::from(tvb.u8(data + 1 + cpu_len)?);
+            let os = tvb.bytes(data + 2 + cpu_len, os_len)?;
+            out.push(b' ');
+            push_ascii(cpu, out);
+            out.push(b' ');
+            push_ascii(os, out);
+        }
+        15 | 36 => {
+            let preference = tvb.u16(data)?;
+            let (n, _) = expand_name(tvb, data + 2)?;
+            let _ = write!(out, " {preference} ");
+            format_text(&n, out);
+        }
+        28 => {
+            let a: [u8; 16] = tvb.bytes(data, 16)?.try_into().unwrap_or([0; 16]);
+            let _ = write!(out, " {}", std::net::Ipv6Addr::from(a));
+        }
+        33 => {
+            let priority = tvb.u16(data)?;
+            let weight = tvb.u16(data + 2)?;
+            let port = tvb.u16(data + 4)?;
+            let (n, _) = expand_name(tvb, data + 6)?;
+            let _ = write!(out, " {priority} {weight} {port} ");
+            format_text(&n, out);
+        }
+        35 => {
+            let order = tvb.u16(data)?;
+            let preference = tvb.u16(data + 2)?;
+            let flags_len = usize::from(tvb.u8(data + 4)?);
+            let flags = tvb.bytes(data + 5, flags_len)?;
+            let mut at = data + 5 + flags_len;
+            for _ in 0..2 {
+                let len = usize::from(tvb.u8(at)?);
+                tvb.bytes(at + 1, len)?;
+                at += 1 + len;
+            }
+            expand_name(tvb, at)?;
+            let _ = write!(out, " {order} {preference} ");
+            push_ascii(flags, out);
+        }
+        38 => {
+            let prefix_len = tvb.u8(data)?;
+            let suffix_len = 128 - i32::from(prefix_len);
+            let octets = if suffix_len > 0 {
+                ((suffix_len - 1) / 8 + 1) as usize
+            } else {
+                0
+            };
+            let mut suffix = [0u8; 16];
+            let first = 16usize.saturating_sub(octets);
+            for (i, byte) in suffix.iter_mut().enumerate().skip(first) {
+                *byte = tvb.u8(data + 1 + i - first)?;
+            }
+            let name = if prefix_len > 0 {
+                expand_name(tvb, data + 1 + octets.min(16))?.0
+            } else {
+                Vec::new()
+            };
+            let _ = write!(out, " {} {} ", prefix_len, std::net::Ipv6Addr::from(suffix));
+            format_text(&name, out);
+        }
+        // TXT and SPF: character-strings until RDLENGTH is used up, exactly (a length
+        // that overshoots makes Wireshark read on until the message ends).
+        16 | 99 => {
+            let mut rest = data_len as i64;
+            let mut at = data;
+            while rest != 0 {
+                let len = usize::from(tvb.u8(at)?);
+                tvb.bytes(at + 1, len)?;
+                at += 1 + len;
+                rest -= 1 + len as i64;
+            }
+        }
+        29 if tvb.u8(data)? == 0 => {
+            tvb.bytes(data, 16)?;
+        }
+        41 => walk_opt(tvb, data, data_len)?,
+        64 | 65 => walk_svcb(tvb, data, data_len)?,
+        _ => {}
+    }
+    // Every other type shows its data in Wireshark's tree, which reads all of it.
+    if !READS_FIELDS_ONLY.contains(&rtype) && data + data_len > tvb.len() {
+        return Err(OutOfBounds::Malformed);
+    }
+    Ok(total)
+}
+
+/// EDNS options as Wireshark walks them (client subnet reads its address by its own
+/// arithmetic, even when the option length disagrees).
+fn walk_opt(tvb: &Tvb<'_>, data: usize, data_len: usize) -> Walk<()> {
+    let mut rest = data_len as i64;
+    let mut at = data as i64;
+    while rest > 0 {
+        let cur = usize::try_from(at).map_err(|_| OutOfBounds::Malformed)?;
+        let code = tvb.u16(cur)?;
+        let len = tvb.u16(cur + 2)?;
+        rest -= 4;
+        tvb.bytes(cur, 4 + usize::from(len))?;
+        let value = cur + 4;
+        if code == 8 {
+            tvb.bytes(value, 4)?;
+            let addr_len = usize::from(len.wrapping_sub(4)).min(16);
+            tvb.bytes(value + 4, addr_len)?;
+            at = value as i64 + 4 + (i64::from(len) - 4);
+        } else {
+            at = value as i64 + i64::from(len);
+        }
+        rest -= i64::from(len);
+    }
+    Ok(())
+}
+
+/// SVCB/HTTPS parameters as Wireshark walks them: each key reads its own layout,
+/// whatever the parameter length says.
+fn walk_svcb(tvb: &Tvb<'_>, data: usize, data_len: usize) -> Walk<()> {
+    let (_, used) = expand_name(tvb, data + 2)?;
+    let mut cur = data + 2 + used;
+    while data_len > cur - data {
+        let key = tvb.u16(cur)?;
+        let len = usize::from(tvb.u16(cur + 2)?);
+        cur += 4;
+        match key {
+            0 => {
+                for _ in (0..len).step_by(2) {
+                    tvb.u16(cur)?;
+                    cur += 2;
+                }
+            }
+            1 => {
+                let mut off = 0;
+                while off < len {
+                    let id = usize::from(tvb.u8(cur)?);
+                    tvb.bytes(cur + 1, id)?;
+                    cur += 1 + id;
+                    off += 1 + id;
+                }
+            }
+            2 => {}
+            3 => {
+                tvb.u16(cur)?;
+                cur += 2;
+            }
+            4 => {
+                for _ in (0..len).step_by(4) {
+                    tvb.bytes(cur, 4)?;
+                    cur += 4;
+                }
+            }
+            6 => {
+                for _ in (0..len).step_by(16) {
+                    tvb.bytes(cur, 16)?;
+                    cur += 16;
+                }
+            }
+            _ => {
+                tvb.bytes(cur, len)?;
+                cur += len;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Types whose Wireshark dissection reads only their fields, not necessarily the whole
+/// RDLENGTH: A NS MD MF CNAME SOA MB MG MR PTR MINFO MX RP AFSDB X25 ISDN RT NSAP-PTR PX
+/// GPOS AAAA SRV NAPTR KX A6 DNAME.
+const READS_FIELDS_ONLY: [u16; 26] = [
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 14, 15, 17, 18, 19, 20, 21, 23, 26, 27, 28, 33, 35, 36, 38, 39,
+];
+
+/// Text read as ASCII (ENC_ASCII): bytes above 0x7f become U+FFFD.
+fn push_ascii(bytes: &[u8], out: &mut Vec<u8>) {
+    for &b in bytes {
+        if b < 0x80 {
+            out.push(b);
+        } else {
+            out.extend_from_slice("\u{fffd}".as_bytes());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dns::encode::{Edns, Message, RData, Record};
+
+    #[test]
+    fn query_and_nxdomain_response() {
+        let name: crate::dns::Name = "nx.example.com".parse().unwrap();
+        let mut q = Message::query(0x1234, name.clone(), 1);
+        q.edns = Some(Edns::default());
+        assert_eq!(
+            info(&q.encode(), 0, false),
+            "Standard query 0x1234 A nx.example.com OPT"
+        );
+        let mut r = q.clone();
+        r.response = true;
+        r.rcode = 3;
+        r.edns = None;
+        r.authority.push(Record {
+            name: "example.com".parse().unwrap(),
+            rtype: 6,
+            class: 1,
+            ttl: 60,
+            data: RData::Soa {
+                mname: "ns1.example.com".parse().unwrap(),
+                rname: "h.example.com".parse().unwrap(),
+                serial: 1,
+                refresh: 2,
+                retry: 3,
+                expire: 4,
+                minimum: 5,
+            },
+        });
+        assert_eq!(
+            info(&r.encode(), 0, false),
+            "Standard query response 0x1234 No such name A nx.example.com SOA ns1.example.com"
+        );
+    }
+
+    #[test]
+    fn malformed_keeps_what_was_said() {
+        let name: crate::dns::Name = "example.com".parse().unwrap();
+        let q = Message::query(0xabcd, name, 28).encode();
+        assert_eq!(
+            info(&q[..q.len() - 2], 0, false),
+            "Standard query 0xabcd[Malformed Packet]"
+        );
+        assert_eq!(info(&q[..3], 0, false), "[Malformed Packet]");
+        assert_eq!(
+            info(&q[..q.len() - 2], q.len(), false),
+            "Standard query 0xabcd[Packet size limited during capture]"
+        );
+    }
+
+    #[test]
+    fn mdns_notes_and_root() {
+        let mut m = Message::query(0, crate::dns::Name::root(), 6);
+        m.questions[0].qclass = 0x8001;
+        assert_eq!(
+            info(&m.encode(), 0, true),
+            "Standard query 0x0000 SOA <Root>, \"QU\" question"
+        );
+    }
+
+    #[test]
+    fn text_is_formatted_like_wireshark() {
+        let mut s = Vec::new();
+        format_text(b"a\x01b\tc\xffd\xe2\x80\x99", &mut s);
+        assert_eq!(
+            String::from_utf8(s).unwrap(),
+            "a\\001b\\tc\u{fffd}d\u{2019}"
+        );
+    }
+}

@@ -1,0 +1,540 @@
+//! The DNS message decoder: a zero-copy view of a message (RFC 1035 4.1) that reads
+//! the header, every question and every record, keeping whatever was read before an
+//! error together with that error and its byte offset.
+//!
+//! Limits from RFC 1035 and the classic parser bugs: names at most 255 bytes on the
+//! wire, labels at most 63, label types 0x40 and 0x80 rejected, compression pointers
+//! followed iteratively with a bounded number of hops (loops and chains end there),
+//! sections sized by what the message holds, never by the counts in the header.
+
+use std::fmt::{self, Write as _};
+
+use super::HEADER_LEN;
+
+/// Header field offsets.
+pub const ID: usize = 0;
+pub const FLAGS: usize = 2;
+pub const QDCOUNT: usize = 4;
+pub const ANCOUNT: usize = 6;
+pub const NSCOUNT: usize = 8;
+pub const ARCOUNT: usize = 10;
+/// Most compression pointers one name may follow: a name of 255 bytes has at most 127
+/// labels, so more hops than that is a loop.
+pub const MAX_POINTER_HOPS: usize = 127;
+const MAX_NAME_WIRE_LEN: usize = 255;
+
+/// What went wrong and where (byte offset from the start of the message).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("message of {0} bytes is shorter than the 12-byte header")]
+    ShortHeader(usize),
+    #[error("{what} at offset {offset} runs past the end of the message")]
+    Truncated { what: &'static str, offset: usize },
+    #[error("label type 0x{byte:02x} at offset {offset} is not supported")]
+    BadLabelType { byte: u8, offset: usize },
+    #[error("compression pointer at offset {offset} points outside the message")]
+    PointerOutOfRange { offset: usize },
+    #[error("name at offset {offset} follows more than 127 compression pointers (a loop)")]
+    PointerLoop { offset: usize },
+    #[error("name at offset {offset} is longer than 255 bytes")]
+    NameTooLong { offset: usize },
+    #[error("record data at offset {offset} does not match its type: {what}")]
+    BadRdata { what: &'static str, offset: usize },
+}
+
+impl DecodeError {
+    pub fn offset(&self) -> usize {
+        match *self {
+            DecodeError::ShortHeader(_) => 0,
+            DecodeError::Truncated { offset, .. }
+            | DecodeError::BadLabelType { offset, .. }
+            | DecodeError::PointerOutOfRange { offset }
+            | DecodeError::PointerLoop { offset }
+            | DecodeError::NameTooLong { offset }
+            | DecodeError::BadRdata { offset, .. } => offset,
+        }
+    }
+}
+
+fn be16(b: &[u8], at: usize) -> u16 {
+    u16::from_be_bytes([b[at], b[at + 1]])
+}
+
+fn be32(b: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+/// A name inside a message, by the offset where it starts (pointers are followed when
+/// it is read). Only made by the decoder, after the name was checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NameRef {
+    pub offset: usize,
+}
+
+/// Walks the name at `offset`: returns the offset just past it (where the next field
+/// starts, i.e. after the first pointer if any).
+pub fn skip_name(msg: &[u8], offset: usize) -> Result<usize, DecodeError> {
+    let mut end = None;
+    walk_name(msg, offset, |_| {}, &mut end)
+}
+
+/// Calls `label` for each label of the name at `offset` (outermost last) and returns
+/// the offset just past the name in place.
+pub fn walk_name(
+    msg: &[u8],
+    offset: usize,
+    mut label: impl FnMut(&[u8]),
+    end: &mut Option<usize>,
+) -> Result<usize, DecodeError> {
+    let mut pos = offset;
+    let mut hops = 0;
+    let mut wire_len = 0;
+    *end = None;
+    loop {
+        let Some(&len) = msg.get(pos) else {
+            return Err(DecodeError::Truncated {
+                what: "name",
+                offset: pos,
+            });
+        };
+        match len >> 6 {
+            0 => {
+                let len = usize::from(len);
+                wire_len += 1 + len;
+                if wire_len > MAX_NAME_WIRE_LEN {
+                    return Err(DecodeError::NameTooLong { offset });
+                }
+                if len == 0 {
+                    return Ok(end.unwrap_or(pos + 1));
+                }
+                let Some(bytes) = msg.get(pos + 1..pos + 1 + len) else {
+                    return Err(DecodeError::Truncated {
+                        what: "label",
+                        offset: pos,
+                    });
+                };
+                label(bytes);
+                pos += 1 + len;
+            }
+            3 => {
+                let Some(&low) = msg.get(pos + 1) else {
+                    return Err(DecodeError::Truncated {
+                        what: "compression pointer",
+                        offset: pos,
+                    });
+                };
+                let target = (usize::from(len & 0x3f) << 8) | usize::from(low);
+                if end.is_none() {
+                    *end = Some(pos + 2);
+                }
+                hops += 1;
+                if hops > MAX_POINTER_HOPS {
+                    return Err(DecodeError::PointerLoop { offset });
+                }
+                if target >= msg.len() {
+                    return Err(DecodeError::PointerOutOfRange { offset: pos });
+                }
+                pos = target;
+            }
+            _ => {
+                return Err(DecodeError::BadLabelType {
+                    byte: len,
+                    offset: pos,
+                })
+            }
+        }
+    }
+}
+
+impl NameRef {
+    /// Writes the name in presentation format without the final dot (`.` for the
+    /// root): dots and backslashes inside labels escaped, other bytes outside
+    /// printable ASCII as `\DDD`.
+    pub fn write_to(&self, msg: &[u8], out: &mut String) {
+        let start = out.len();
+        let mut end = None;
+        let _ = walk_name(
+            msg,
+            self.offset,
+            |label| {
+                if out.len() > start {
+                    out.push('.');
+                }
+                for &b in label {
+                    match b {
+                        b'.' | b'\\' => {
+                            out.push('\\');
+                            out.push(b as char);
+                        }
+                        0x21..=0x7e => out.push(b as char),
+                        _ => {
+                            let _ = write!(out, "\\{b:03}");
+                        }
+                    }
+                }
+            },
+            &mut end,
+        );
+        if out.len() == start {
+            out.push('.');
+        }
+    }
+
+    pub fn to_string(self, msg: &[u8]) -> String {
+        let mut s = String::new();
+        self.write_to(msg, &mut s);
+        s
+    }
+
+    /// Lower-cased labels for comparisons (suffix filters, query/response matching).
+    pub fn to_lowercase_key(self, msg: &[u8]) -> Vec<u8> {
+        let mut key = Vec::with_capacity(32);
+        let mut end = None;
+        let _ = walk_name(
+            msg,
+            self.offset,
+            |label| {
+                key.push(label.len() as u8);
+                key.extend(label.iter().map(u8::to_ascii_lowercase));
+            },
+            &mut end,
+        );
+        key.push(0);
+        key
+    }
+}
+
+/// The 12-byte header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Header {
+    pub id: u16,
+    pub flags: u16,
+    pub qdcount: u16,
+    pub ancount: u16,
+    pub nscount: u16,
+    pub arcount: u16,
+}
+
+impl Header {
+    pub fn parse(msg: &[u8]) -> Result<Header, DecodeError> {
+        if msg.len() < HEADER_LEN {
+            return Err(DecodeError::ShortHeader(msg.len()));
+        }
+        Ok(Header {
+            id: be16(msg, ID),
+            flags: be16(msg, FLAGS),
+            qdcount: be16(msg, QDCOUNT),
+            ancount: be16(msg, ANCOUNT),
+            nscount: be16(msg, NSCOUNT),
+            arcount: be16(msg, ARCOUNT),
+        })
+    }
+
+    pub fn is_response(&self) -> bool {
+        self.flags & 0x8000 != 0
+    }
+    pub fn opcode(&self) -> u8 {
+        ((self.flags >> 11) & 0xf) as u8
+    }
+    pub fn authoritative(&self) -> bool {
+        self.flags & 0x0400 != 0
+    }
+    pub fn truncated(&self) -> bool {
+        self.flags & 0x0200 != 0
+    }
+    pub fn recursion_desired(&self) -> bool {
+        self.flags & 0x0100 != 0
+    }
+    pub fn recursion_available(&self) -> bool {
+        self.flags & 0x0080 != 0
+    }
+    pub fn z(&self) -> bool {
+        self.flags & 0x0040 != 0
+    }
+    pub fn authentic_data(&self) -> bool {
+        self.flags & 0x0020 != 0
+    }
+    pub fn checking_disabled(&self) -> bool {
+        self.flags & 0x0010 != 0
+    }
+    /// The 4-bit rcode of the header (see [`Message::rcode`] for the EDNS-extended one).
+    pub fn rcode(&self) -> u8 {
+        (self.flags & 0xf) as u8
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Question {
+    pub name: NameRef,
+    pub qtype: u16,
+    pub qclass: u16,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Section {
+    Answer,
+    Authority,
+    Additional,
+}
+
+impl Section {
+    pub fn name(self) -> &'static str {
+        match self {
+            Section::Answer => "answers",
+            Section::Authority => "authority",
+            Section::Additional => "additional",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Record {
+    pub name: NameRef,
+    pub rtype: u16,
+    pub class: u16,
+    pub ttl: u32,
+    /// Offset and length of the record data in the message.
+    pub rdata_offset: usize,
+    pub rdata_len: usize,
+}
+
+impl Record {
+    pub fn rdata<'a>(&self, msg: &'a [u8]) -> &'a [u8] {
+        &msg[self.rdata_offset..self.rdata_offset + self.rdata_len]
+    }
+}
+
+/// A decoded message: the sections read before any error, and the error.
+#[derive(Clone, Debug)]
+pub struct Message<'a> {
+    pub bytes: &'a [u8],
+    pub header: Header,
+    pub questions: Vec<Question>,
+    pub answers: Vec<Record>,
+    pub authority: Vec<Record>,
+    pub additional: Vec<Record>,
+    pub error: Option<DecodeError>,
+    /// Bytes after the last record the header announces (not an error, but worth a note).
+    pub trailing: usize,
+}
+
+impl<'a> Message<'a> {
+    /// Decodes as far as the bytes allow. Fails only without a whole header.
+    pub fn parse(bytes: &'a [u8]) -> Result<Message<'a>, DecodeError> {
+        let header = Header::parse(bytes)?;
+        let mut m = Message {
+            bytes,
+            header,
+            questions: Vec::new(),
+            answers: Vec::new(),
+            authority: Vec::new(),
+            additional: Vec::new(),
+            error: None,
+            trailing: 0,
+        };
+        let mut pos = HEADER_LEN;
+        let result = (|| {
+            for _ in 0..header.qdcount {
+                let end = skip_name(bytes, pos)?;
+                if end + 4 > bytes.len() {
+                    return Err(DecodeError::Truncated {
+                        what: "question type and class",
+                        offset: end,
+                    });
+                }
+                m.questions.push(Question {
+                    name: NameRef { offset: pos },
+                    qtype: be16(bytes, end),
+                    qclass: be16(bytes, end + 2),
+                });
+                pos = end + 4;
+            }
+            for (section, count) in [
+                (Section::Answer, header.ancount),
+                (Section::Authority, header.nscount),
+                (Section::Additional, header.arcount),
+            ] {
+                for _ in 0..count {
+                    let end = skip_name(bytes, pos)?;
+                    if end + 10 > bytes.len() {
+                        return Err(DecodeError::Truncated {
+                            what: "record header",
+                            offset: end,
+                        });
+                    }
+                    let rdata_len = usize::from(be16(bytes, end + 8));
+                    let rdata_offset = end + 10;
+                    if rdata_offset + rdata_len > bytes.len() {
+                        return Err(DecodeError::Truncated {
+                            what: "record data",
+                            offset: rdata_offset,
+                        });
+                    }
+                    let record = Record {
+                        name: NameRef { offset: pos },
+                        rtype: be16(bytes, end),
+                        class: be16(bytes, end + 2),
+                        ttl: be32(bytes, end + 4),
+                        rdata_offset,
+                        rdata_len,
+                    };
+                    match section {
+                        Section::Answer => m.answers.push(record),
+                        Section::Authority => m.authority.push(record),
+                        Section::Additional => m.additional.push(record),
+                    }
+                    pos = rdata_offset + rdata_len;
+                }
+            }
+            Ok(())
+        })();
+        m.error = result.err();
+        if m.error.is_none() {
+            m.trailing = bytes.len() - pos;
+        }
+        Ok(m)
+    }
+
+    /// Every record with its section, in message order.
+    pub fn records(&self) -> impl Iterator<Item = (Section, &Record)> {
+        self.answers
+            .iter()
+            .map(|r| (Section::Answer, r))
+            .chain(self.authority.iter().map(|r| (Section::Authority, r)))
+            .chain(self.additional.iter().map(|r| (Section::Additional, r)))
+    }
+
+    /// The OPT record, if any (the first one in the additional section).
+    pub fn opt(&self) -> Option<&Record> {
+        self.additional
+            .iter()
+            .find(|r| r.rtype == super::types::TYPE_OPT)
+    }
+
+    /// The full rcode: the header's 4 bits plus the 8 high bits from EDNS (RFC 6891).
+    pub fn rcode(&self) -> u16 {
+        let high = self.opt().map_or(0, |o| u16::from((o.ttl >> 24) as u8));
+        (high << 4) | u16::from(self.header.rcode())
+    }
+}
+
+impl fmt::Display for Section {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dns::encode;
+
+    fn sample() -> Vec<u8> {
+        let name: crate::dns::Name = "www.example.com".parse().unwrap();
+        let mut m = encode::Message::query(0xbeef, name.clone(), 1);
+        m.response = true;
+        m.answers.push(encode::Record {
+            name,
+            rtype: 1,
+            class: 1,
+            ttl: 300,
+            data: encode::RData::A("192.0.2.1".parse().unwrap()),
+        });
+        m.edns = Some(encode::Edns::default());
+        m.encode()
+    }
+
+    #[test]
+    fn parses_what_the_encoder_writes() {
+        let bytes = sample();
+        let m = Message::parse(&bytes).unwrap();
+        assert_eq!(m.header.id, 0xbeef);
+        assert!(m.header.is_response());
+        assert_eq!(m.questions.len(), 1);
+        assert_eq!(m.questions[0].name.to_string(&bytes), "www.example.com");
+        assert_eq!(m.answers[0].name.to_string(&bytes), "www.example.com");
+        assert_eq!(m.answers[0].rdata(&bytes), &[192, 0, 2, 1]);
+        assert_eq!(m.additional[0].rtype, 41);
+        assert_eq!(m.additional[0].name.to_string(&bytes), ".");
+        assert!(m.error.is_none());
+    }
+
+    #[test]
+    fn keeps_what_was_read_before_an_error() {
+        let mut bytes = sample();
+        bytes.truncate(bytes.len() - 5);
+        let m = Message::parse(&bytes).unwrap();
+        assert_eq!(m.answers.len(), 1);
+        assert!(m.additional.is_empty());
+        assert!(matches!(m.error, Some(DecodeError::Truncated { .. })));
+    }
+
+    #[test]
+    fn hostile_names() {
+        let mut msg = vec![0u8; 12];
+        msg[5] = 1; // one question
+                    // A pointer to itself.
+        let mut looped = msg.clone();
+        looped.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1]);
+        assert!(matches!(
+            Message::parse(&looped).unwrap().error,
+            Some(DecodeError::PointerLoop { .. })
+        ));
+        // Two pointers to each other.
+        let mut pair = msg.clone();
+        pair.extend_from_slice(&[0xc0, 14, 0xc0, 12, 0, 1, 0, 1]);
+        assert!(matches!(
+            Message::parse(&pair).unwrap().error,
+            Some(DecodeError::PointerLoop { .. })
+        ));
+        // Label types 0x40 and 0x80.
+        for t in [0x41u8, 0x80] {
+            let mut bad = msg.clone();
+            bad.extend_from_slice(&[t, 0, 0, 1, 0, 1]);
+            assert!(matches!(
+                Message::parse(&bad).unwrap().error,
+                Some(DecodeError::BadLabelType { .. })
+            ));
+        }
+        // A name over 255 bytes, built from pointers to a 63-byte label chain.
+        let mut long = msg.clone();
+        for _ in 0..5 {
+            long.push(63);
+            long.extend_from_slice(&[b'a'; 63]);
+        }
+        long.extend_from_slice(&[0, 0, 1, 0, 1]);
+        assert!(matches!(
+            Message::parse(&long).unwrap().error,
+            Some(DecodeError::NameTooLong { .. })
+        ));
+        // Counts far beyond the message: no allocation from them, a clean error.
+        let mut counts = vec![0u8; 12];
+        counts[4..12].copy_from_slice(&[0xff; 8]);
+        let m = Message::parse(&counts).unwrap();
+        assert!(m.error.is_some());
+        assert!(m.questions.capacity() < 16);
+        // Pointer past the end.
+        let mut out = msg.clone();
+        out.extend_from_slice(&[0xc0, 200, 0, 1, 0, 1]);
+        assert!(matches!(
+            Message::parse(&out).unwrap().error,
+            Some(DecodeError::PointerOutOfRange { .. })
+        ));
+    }
+
+    #[test]
+    fn qdcount_zero_is_fine() {
+        let msg = vec![0u8; 12];
+        let m = Message::parse(&msg).unwrap();
+        assert!(m.questions.is_empty() && m.error.is_none());
+    }
+
+    #[test]
+    fn escapes_in_names() {
+        let mut msg = vec![0u8; 12];
+        msg[5] = 1;
+        msg.extend_from_slice(b"\x03a.b\x02c\x01\x00\x00\x01\x00\x01");
+        let m = Message::parse(&msg).unwrap();
+        assert_eq!(m.questions[0].name.to_string(&msg), "a\\.b.c\\001");
+    }
+}
