@@ -388,8 +388,8 @@ impl Filter {
         if self.queries && m.header.is_response() || self.responses && !m.header.is_response() {
             return false;
         }
-        if !self.rcodes.is_empty() && !(m.header.is_response() && self.rcodes.contains(&m.rcode()))
-        {
+        let rcode_wanted = m.header.is_response() && self.rcodes.contains(&m.rcode());
+        if !self.rcodes.is_empty() && !rcode_wanted {
             return false;
         }
         let question = m.questions.first();
