@@ -21,9 +21,14 @@ fn data_file(name: &str) -> Vec<u8> {
     })
 }
 
-/// (file, frame) -> (tshark's dns.id list, Info text), bytes as tshark wrote them.
-fn expected() -> BTreeMap<String, BTreeMap<u64, (Vec<u16>, Vec<u8>)>> {
-    let mut all: BTreeMap<String, BTreeMap<u64, (Vec<u16>, Vec<u8>)>> = BTreeMap::new();
+/// Per frame: tshark's dns.id list and its Info text (bytes as tshark wrote them).
+type Expected = BTreeMap<u64, (Vec<u16>, Vec<u8>)>;
+/// Per frame: each message pcaptool prints, as (id, Info bytes).
+type Printed = BTreeMap<u64, Vec<(Option<u16>, Vec<u8>)>>;
+
+/// file -> its expected frames.
+fn expected() -> BTreeMap<String, Expected> {
+    let mut all: BTreeMap<String, Expected> = BTreeMap::new();
     for line in data_file("dns_info.tsv").split(|&b| b == b'\n') {
         if line.is_empty() || line.starts_with(b"#") || line.starts_with(b"file\t") {
             continue;
@@ -65,10 +70,10 @@ fn deviations() -> HashMap<(String, Option<u64>), String> {
 }
 
 /// Our text output for a capture: frame -> [(id, info bytes)].
-fn ours(file: &Path) -> BTreeMap<u64, Vec<(Option<u16>, Vec<u8>)>> {
+fn ours(file: &Path) -> Printed {
     let out = run(&["dns", "-q", file.to_str().unwrap()]);
     assert_no_panic(&out, &file.display().to_string());
-    let mut map: BTreeMap<u64, Vec<(Option<u16>, Vec<u8>)>> = BTreeMap::new();
+    let mut map = Printed::new();
     for line in out.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
         let parts: Vec<&[u8]> = line.splitn(7, |&b| b == b' ').collect();
         let frame: u64 = std::str::from_utf8(parts[0]).unwrap().parse().unwrap();

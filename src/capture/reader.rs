@@ -243,10 +243,16 @@ impl CaptureReader {
 
     /// Makes at least `n` unconsumed bytes available unless the input ends first.
     /// Returns whether `n` bytes are there.
+    #[inline]
     fn fill_to(&mut self, n: usize) -> Result<bool, CaptureError> {
         if self.available() >= n {
             return Ok(true);
         }
+        self.refill(n)
+    }
+
+    #[inline(never)]
+    fn refill(&mut self, n: usize) -> Result<bool, CaptureError> {
         if self.start + n > self.buf.len() {
             // Move the partial record to the front; grow only for records larger than
             // the buffer (bounded by MAX_RECORD_LEN, checked by the callers).

@@ -15,6 +15,7 @@ use anyhow::{Context, Result};
 
 use super::{warn, Progress};
 use crate::capture::{self, Timestamp};
+use crate::dns::digits::{push_ip, push_padded, push_u64};
 use crate::dns::info;
 use crate::dns::rdata::{self, json_str};
 use crate::dns::types;
@@ -417,49 +418,106 @@ impl Filter {
     }
 }
 
+/// Messages handed from the reading thread to the rendering thread, many at a time.
+#[derive(Default)]
+struct Batch {
+    origins: Vec<Origin>,
+    /// End offset of each message in `data`.
+    ends: Vec<usize>,
+    data: Vec<u8>,
+    /// Timestamp of the capture's first packet (for relative times).
+    first: Timestamp,
+}
+
+impl Batch {
+    const MESSAGES: usize = 4096;
+
+    fn push(&mut self, origin: Origin, msg: &[u8]) {
+        self.origins.push(origin);
+        self.data.extend_from_slice(msg);
+        self.ends.push(self.data.len());
+    }
+
+    fn is_full(&self) -> bool {
+        self.origins.len() >= Self::MESSAGES || self.data.len() >= 4 << 20
+    }
+
+    fn clear(&mut self) {
+        self.origins.clear();
+        self.ends.clear();
+        self.data.clear();
+    }
+}
+
 pub fn run(args: &Args) -> Result<()> {
     let shown = args.input.display().to_string();
     let mut reader = capture::open(&args.input).with_context(|| shown.clone())?;
-    let filter = Filter::new(args)?;
+    let mut output = Output::new(args, Filter::new(args)?);
     let progress = Progress::new(&args.input, args.quiet, reader.is_gzip());
-    let stdout = io::stdout();
-    let mut out = BufWriter::with_capacity(256 << 10, stdout.lock());
-    let mut output = Output::new(args, &filter);
-    output.start(&mut out)?;
+    // Reading and reassembly on this thread, rendering and writing on another: the
+    // two halves cost about the same, and the machine has two cores.
+    let (to_renderer, batches) = std::sync::mpsc::sync_channel::<Batch>(4);
+    let (recycle, recycled) = std::sync::mpsc::channel::<Batch>();
+    let renderer = std::thread::Builder::new()
+        .name("pcaptool-render".into())
+        .spawn(move || -> io::Result<()> {
+            let stdout = io::stdout();
+            let mut out = BufWriter::with_capacity(256 << 10, stdout.lock());
+            output.start(&mut out)?;
+            for mut batch in batches {
+                let mut start = 0;
+                for (origin, &end) in batch.origins.iter().zip(&batch.ends) {
+                    output.message(&mut out, *origin, batch.first, &batch.data[start..end])?;
+                    start = end;
+                }
+                batch.clear();
+                let _ = recycle.send(batch);
+            }
+            output.finish(&mut out)?;
+            out.flush()
+        })
+        .context("cannot start the rendering thread")?;
     let mut extractor = Extractor::new(&args.ports, !args.no_heuristic, args.quiet);
+    let mut batch = Batch::default();
+    let mut renderer_gone = false;
+    let send = |batch: &mut Batch, renderer_gone: &mut bool| {
+        let fresh = recycled.try_recv().unwrap_or_default();
+        let full = std::mem::replace(batch, fresh);
+        batch.first = full.first;
+        if to_renderer.send(full).is_err() {
+            *renderer_gone = true;
+        }
+    };
     let mut frame = 0u64;
-    let mut first_ts = None;
     let mut last = None;
-    let mut write_error: Option<io::Error> = None;
     let outcome = loop {
         match reader.next_record() {
             Ok(Some(record)) => {
                 frame += 1;
                 progress.tick(frame, record.offset);
-                let first = *first_ts.get_or_insert(record.ts);
+                if frame == 1 {
+                    batch.first = record.ts;
+                }
                 extractor.frame(
                     frame,
                     record.ts,
                     record.link_type,
                     record.data,
-                    &mut |origin, msg| {
-                        if write_error.is_none() {
-                            if let Err(e) = output.message(&mut out, origin, first, msg) {
-                                write_error = Some(e);
-                            }
-                        }
-                    },
+                    &mut |origin, msg| batch.push(origin, msg),
                 );
                 last = Some((frame, record.ts));
-                if write_error.is_some() {
-                    break Ok(());
+                if batch.is_full() {
+                    send(&mut batch, &mut renderer_gone);
+                    if renderer_gone {
+                        break Ok(());
+                    }
                 }
             }
             Ok(None) => break Ok(()),
             Err(e) => break Err(e),
         }
     };
-    if let (Some((frame, ts)), Some(first)) = (last, first_ts) {
+    if let Some((frame, ts)) = last {
         let end = Origin {
             frame,
             ts,
@@ -471,20 +529,14 @@ pub fn run(args: &Args) -> Result<()> {
             protocol: Protocol::Dns,
             reported_len: 0,
         };
-        extractor.finish(end, &mut |origin, msg| {
-            if write_error.is_none() {
-                if let Err(e) = output.message(&mut out, origin, first, msg) {
-                    write_error = Some(e);
-                }
-            }
-        });
+        extractor.finish(end, &mut |origin, msg| batch.push(origin, msg));
     }
+    if !renderer_gone {
+        send(&mut batch, &mut renderer_gone);
+    }
+    drop(to_renderer);
     progress.finish();
-    if let Some(e) = write_error {
-        return Err(e.into());
-    }
-    output.finish(&mut out)?;
-    out.flush()?;
+    renderer.join().expect("the rendering thread panicked")?;
     for w in reader.take_warnings() {
         warn(format_args!("{shown}: {w}"));
     }
@@ -505,16 +557,16 @@ pub fn run(args: &Args) -> Result<()> {
 }
 
 /// The chosen rendering, with its reusable buffers.
-struct Output<'f> {
+struct Output {
     format: OutputFormat,
     stats: Option<Stats>,
-    filter: &'f Filter,
+    filter: Filter,
     line: String,
     text: Vec<u8>,
 }
 
-impl<'f> Output<'f> {
-    fn new(args: &Args, filter: &'f Filter) -> Self {
+impl Output {
+    fn new(args: &Args, filter: Filter) -> Self {
         Output {
             format: args.format,
             stats: args.stats.then(|| Stats::new(args.top)),
@@ -559,16 +611,18 @@ impl<'f> Output<'f> {
         if self.format == OutputFormat::Text {
             let text = &mut self.text;
             text.clear();
-            let _ = write!(
-                text,
-                "{} {}.{:06} {} → {} {} ",
-                origin.frame,
-                rel.div_euclid(1_000_000_000),
-                rel.rem_euclid(1_000_000_000) / 1000,
-                origin.src,
-                origin.dst,
-                origin.protocol.name()
-            );
+            push_u64(text, origin.frame);
+            text.push(b' ');
+            push_u64(text, rel.div_euclid(1_000_000_000).max(0) as u64);
+            text.push(b'.');
+            push_padded(text, (rel.rem_euclid(1_000_000_000) / 1000) as u64, 6);
+            text.push(b' ');
+            push_ip(text, origin.src);
+            text.extend_from_slice(" → ".as_bytes());
+            push_ip(text, origin.dst);
+            text.push(b' ');
+            text.extend_from_slice(origin.protocol.name().as_bytes());
+            text.push(b' ');
             info::write_info(
                 msg,
                 origin.reported_len,

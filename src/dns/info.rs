@@ -8,6 +8,7 @@
 
 use std::io::Write as _;
 
+use super::digits::{push_hex16, push_ipv4, push_ipv6, push_u64};
 use super::types;
 
 /// Wireshark's MAX_DNAME_LEN: the buffer a name is expanded into (with its final NUL).
@@ -136,6 +137,7 @@ pub fn type_name(code: u16, out: &mut Vec<u8>) {
 }
 
 fn walk_message(tvb: &Tvb<'_>, mdns: bool, out: &mut Vec<u8>) -> Walk<()> {
+    let mut names = Names::default();
     let id = tvb.u16(0)?;
     let flags = tvb.u16(2)?;
     let response = flags & 0x8000 != 0;
@@ -143,7 +145,8 @@ fn walk_message(tvb: &Tvb<'_>, mdns: bool, out: &mut Vec<u8>) -> Walk<()> {
     if response {
         out.extend_from_slice(b" response");
     }
-    let _ = write!(out, " 0x{id:04x}");
+    out.push(b' ');
+    push_hex16(out, id);
     if response && flags & 0xf != 0 {
         let rcode = flags & 0xf;
         match rcode_name(rcode) {
@@ -162,18 +165,60 @@ fn walk_message(tvb: &Tvb<'_>, mdns: bool, out: &mut Vec<u8>) -> Walk<()> {
     let additional = tvb.u16(10)?;
     let mut offset = 12;
     for _ in 0..questions {
-        offset += walk_question(tvb, offset, mdns, out)?;
+        offset += walk_question(tvb, offset, mdns, out, &mut names)?;
     }
     for _ in 0..u32::from(answers) + u32::from(authority) + u32::from(additional) {
-        offset += walk_record(tvb, offset, mdns, out)?;
+        offset += walk_record(tvb, offset, mdns, out, &mut names)?;
     }
     Ok(())
 }
 
 /// Wireshark's expand_dns_name + get_dns_name: the raw bytes of the name (or one of its
 /// placeholders) and the bytes it occupies in place.
-fn expand_name(tvb: &Tvb<'_>, start: usize) -> Walk<(Vec<u8>, usize)> {
-    let mut name: Vec<u8> = Vec::with_capacity(64);
+/// An expanded name: at most MAX_DNAME_LEN bytes, so it lives on the stack (no
+/// allocation per name on the hot path).
+#[derive(Clone)]
+struct NameBuf {
+    bytes: [u8; MAX_DNAME_LEN as usize + 1],
+    len: usize,
+}
+
+impl Default for NameBuf {
+    fn default() -> Self {
+        NameBuf {
+            bytes: [0; MAX_DNAME_LEN as usize + 1],
+            len: 0,
+        }
+    }
+}
+
+impl NameBuf {
+    fn push(&mut self, b: u8) {
+        if self.len < self.bytes.len() {
+            self.bytes[self.len] = b;
+            self.len += 1;
+        }
+    }
+    fn extend(&mut self, more: &[u8]) {
+        let n = more.len().min(self.bytes.len() - self.len);
+        self.bytes[self.len..self.len + n].copy_from_slice(&more[..n]);
+        self.len += n;
+    }
+    fn set(&mut self, text: &[u8]) {
+        self.len = 0;
+        self.extend(text);
+    }
+}
+
+impl std::ops::Deref for NameBuf {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+fn expand_name(tvb: &Tvb<'_>, start: usize, name: &mut NameBuf) -> Walk<usize> {
+    name.len = 0;
     let mut maxname = MAX_DNAME_LEN;
     let mut offset = start;
     let mut len: Option<usize> = None;
@@ -194,14 +239,11 @@ fn expand_name(tvb: &Tvb<'_>, start: usize) -> Walk<(Vec<u8>, usize)> {
                 } else {
                     maxname -= 1;
                 }
-                for _ in 0..component {
-                    let b = tvb.u8(offset)?;
-                    if maxname > 0 {
-                        name.push(b);
-                        maxname -= 1;
-                    }
-                    offset += 1;
-                }
+                let label = tvb.bytes(offset, usize::from(component))?;
+                let room = label.len().min(maxname.max(0) as usize);
+                name.extend(&label[..room]);
+                maxname -= room as i32;
+                offset += label.len();
             }
             0x40 => {
                 if component & 0x3f != 0x01 {
@@ -210,7 +252,8 @@ fn expand_name(tvb: &Tvb<'_>, start: usize) -> Walk<(Vec<u8>, usize)> {
                     if offset < start + MIN_DNAME_LEN {
                         return Err(OutOfBounds::Malformed);
                     }
-                    return Ok((b"<Unknown extended label>".to_vec(), offset - start));
+                    name.set(b"<Unknown extended label>");
+                    return Ok(offset - start);
                 }
                 // Bitstring label (RFC 2673): \[x<hex>/<bits>]
                 let bits = tvb.u8(offset)?;
@@ -225,7 +268,7 @@ fn expand_name(tvb: &Tvb<'_>, start: usize) -> Walk<(Vec<u8>, usize)> {
                 // Printed only while it fits, as snprintf into the remaining space does.
                 for piece in [text] {
                     if maxname > 0 && piece.len() as i32 <= maxname {
-                        name.extend_from_slice(piece.as_bytes());
+                        name.extend(piece.as_bytes());
                         maxname -= piece.len() as i32;
                     } else {
                         maxname = 0;
@@ -246,25 +289,46 @@ fn expand_name(tvb: &Tvb<'_>, start: usize) -> Walk<(Vec<u8>, usize)> {
                     if used < MIN_DNAME_LEN {
                         return Err(OutOfBounds::Malformed);
                     }
-                    return Ok((b"<Name contains a pointer that loops>".to_vec(), used));
+                    name.set(b"<Name contains a pointer that loops>");
+                    return Ok(used);
                 }
                 offset = target;
             }
         }
     }
     let used = len.unwrap_or_else(|| offset - start);
-    let name = if maxname <= 0 {
-        b"<Name too long>".to_vec()
-    } else {
-        name
-    };
+    if maxname <= 0 {
+        name.set(b"<Name too long>");
+    }
     if name.is_empty() && used <= MIN_DNAME_LEN {
-        return Ok((b"<Root>".to_vec(), used));
+        name.set(b"<Root>");
+        return Ok(used);
     }
     if used < MIN_DNAME_LEN || name.is_empty() {
         return Err(OutOfBounds::Malformed);
     }
-    Ok((name, used))
+    Ok(used)
+}
+
+/// The bytes a name occupies, read as Wireshark reads it (its text is not needed).
+fn skip_name(tvb: &Tvb<'_>, at: usize, scratch: &mut NameBuf) -> Walk<usize> {
+    expand_name(tvb, at, scratch)
+}
+
+/// Appends ` name` for the name at `at`; returns the bytes it occupies.
+fn name_at(tvb: &Tvb<'_>, at: usize, scratch: &mut NameBuf, out: &mut Vec<u8>) -> Walk<usize> {
+    let used = expand_name(tvb, at, scratch)?;
+    out.push(b' ');
+    format_text(scratch, out);
+    Ok(used)
+}
+
+/// Name buffers for one message, made once (they are 256 bytes each).
+#[derive(Default)]
+struct Names {
+    question: NameBuf,
+    owner: NameBuf,
+    data: NameBuf,
 }
 
 /// Wireshark's format_text: printable ASCII as is, C escapes and octal for other
@@ -274,6 +338,16 @@ fn expand_name(tvb: &Tvb<'_>, start: usize) -> Walk<(Vec<u8>, usize)> {
 pub fn format_text(bytes: &[u8], out: &mut Vec<u8>) {
     let mut i = 0;
     while i < bytes.len() {
+        // Runs of printable ASCII (nearly every name) are copied whole.
+        let run = bytes[i..]
+            .iter()
+            .take_while(|b| (b' '..=b'~').contains(b))
+            .count();
+        out.extend_from_slice(&bytes[i..i + run]);
+        i += run;
+        if i == bytes.len() {
+            break;
+        }
         let lead = bytes[i];
         let len = match lead {
             0x00..=0x7f => {
@@ -332,14 +406,21 @@ fn push_escaped_char(c: char, out: &mut Vec<u8>) {
     }
 }
 
-fn walk_question(tvb: &Tvb<'_>, offset: usize, mdns: bool, out: &mut Vec<u8>) -> Walk<usize> {
-    let (name, used) = expand_name(tvb, offset)?;
+fn walk_question(
+    tvb: &Tvb<'_>,
+    offset: usize,
+    mdns: bool,
+    out: &mut Vec<u8>,
+    names: &mut Names,
+) -> Walk<usize> {
+    let name = &mut names.question;
+    let used = expand_name(tvb, offset, name)?;
     let qtype = tvb.u16(offset + used)?;
     let class = tvb.u16(offset + used + 2)?;
     out.push(b' ');
     type_name(qtype, out);
     out.push(b' ');
-    format_text(&name, out);
+    format_text(name, out);
     if mdns {
         out.extend_from_slice(if class & 0x8000 != 0 {
             b", \"QU\" question"
@@ -350,8 +431,15 @@ fn walk_question(tvb: &Tvb<'_>, offset: usize, mdns: bool, out: &mut Vec<u8>) ->
     Ok(used + 4)
 }
 
-fn walk_record(tvb: &Tvb<'_>, offset: usize, mdns: bool, out: &mut Vec<u8>) -> Walk<usize> {
-    let (owner, used) = expand_name(tvb, offset)?;
+fn walk_record(
+    tvb: &Tvb<'_>,
+    offset: usize,
+    mdns: bool,
+    out: &mut Vec<u8>,
+    names: &mut Names,
+) -> Walk<usize> {
+    let Names { owner, data: n, .. } = names;
+    let used = expand_name(tvb, offset, owner)?;
     let rtype = tvb.u16(offset + used)?;
     let mut class = tvb.u16(offset + used + 2)?;
     let data_len = usize::from(tvb.u16(offset + used + 8)?);
@@ -369,25 +457,21 @@ fn walk_record(tvb: &Tvb<'_>, offset: usize, mdns: bool, out: &mut Vec<u8>) -> W
         return Ok(total);
     }
     let data = offset + used + 10;
-    let name_at = |at: usize, out: &mut Vec<u8>| -> Walk<usize> {
-        let (n, used) = expand_name(tvb, at)?;
-        out.push(b' ');
-        format_text(&n, out);
-        Ok(used)
-    };
+
     // These types show the record's own name as it is on the wire (unformatted).
     let owner_name = |out: &mut Vec<u8>| {
         out.push(b' ');
-        out.extend_from_slice(&owner);
+        out.extend_from_slice(owner);
     };
     match rtype {
         1 => match class {
             1 => {
                 let a = tvb.bytes(data, 4)?;
-                let _ = write!(out, " {}.{}.{}.{}", a[0], a[1], a[2], a[3]);
+                out.push(b' ');
+                push_ipv4(out, [a[0], a[1], a[2], a[3]]);
             }
             3 => {
-                let used = name_at(data, out)?;
+                let used = name_at(tvb, data, n, out)?;
                 let ch = tvb.u16(data + used)?;
                 let _ = write!(out, "/0{ch:o}");
             }
@@ -395,25 +479,25 @@ fn walk_record(tvb: &Tvb<'_>, offset: usize, mdns: bool, out: &mut Vec<u8>) -> W
         },
         // NS, CNAME, PTR, DNAME, NXT and NSEC show the name in their data.
         2 | 5 | 12 | 39 | 30 | 47 => {
-            name_at(data, out)?;
+            name_at(tvb, data, n, out)?;
         }
         // MD MF MB MG MR NULL MINFO RP AFSDB X25 ISDN RT NSAP NSAP-PTR PX GPOS DHCID
         // NSEC3PARAM TLSA HIP show the record's own name, then read their data.
         3 | 4 | 7 | 8 | 9 | 14 | 17 => {
             owner_name(out);
-            let (_, used) = expand_name(tvb, data)?;
+            let used = skip_name(tvb, data, n)?;
             if rtype == 14 || rtype == 17 {
-                expand_name(tvb, data + used)?;
+                skip_name(tvb, data + used, n)?;
             }
         }
         18 | 21 => {
             owner_name(out);
-            expand_name(tvb, data + 2)?;
+            skip_name(tvb, data + 2, n)?;
         }
         26 => {
             owner_name(out);
-            let (_, used) = expand_name(tvb, data + 2)?;
-            expand_name(tvb, data + 2 + used)?;
+            let used = skip_name(tvb, data + 2, &mut NameBuf::default())?;
+            skip_name(tvb, data + 2 + used, n)?;
         }
         10 | 22 | 49 => owner_name(out),
         19 => {
@@ -433,7 +517,7 @@ fn walk_record(tvb: &Tvb<'_>, offset: usize, mdns: bool, out: &mut Vec<u8>) -> W
         }
         23 => {
             owner_name(out);
-            expand_name(tvb, data)?;
+            skip_name(tvb, data, n)?;
         }
         27 => {
             owner_name(out);
@@ -463,14 +547,14 @@ fn walk_record(tvb: &Tvb<'_>, offset: usize, mdns: bool, out: &mut Vec<u8>) -> W
             let mut at = data + 4 + hit + pk;
             let mut rest = data_len as i64 - 4 - hit as i64 - pk as i64;
             while rest > 1 {
-                let (_, used) = expand_name(tvb, at)?;
+                let used = skip_name(tvb, at, n)?;
                 at += used;
                 rest -= used as i64;
             }
         }
         6 => {
-            let used = name_at(data, out)?;
-            let (_, used2) = expand_name(tvb, data + used)?;
+            let used = name_at(tvb, data, n, out)?;
+            let used2 = skip_name(tvb, data + used, n)?;
             tvb.bytes(data + used + used2, 20)?;
         }
         11 => {
@@ -491,21 +575,24 @@ fn walk_record(tvb: &Tvb<'_>, offset: usize, mdns: bool, out: &mut Vec<u8>) -> W
         }
         15 | 36 => {
             let preference = tvb.u16(data)?;
-            let (n, _) = expand_name(tvb, data + 2)?;
-            let _ = write!(out, " {preference} ");
-            format_text(&n, out);
+            expand_name(tvb, data + 2, n)?;
+            out.push(b' ');
+            push_u64(out, u64::from(preference));
+            out.push(b' ');
+            format_text(n, out);
         }
         28 => {
             let a: [u8; 16] = tvb.bytes(data, 16)?.try_into().unwrap_or([0; 16]);
-            let _ = write!(out, " {}", std::net::Ipv6Addr::from(a));
+            out.push(b' ');
+            push_ipv6(out, a);
         }
         33 => {
             let priority = tvb.u16(data)?;
             let weight = tvb.u16(data + 2)?;
             let port = tvb.u16(data + 4)?;
-            let (n, _) = expand_name(tvb, data + 6)?;
+            expand_name(tvb, data + 6, n)?;
             let _ = write!(out, " {priority} {weight} {port} ");
-            format_text(&n, out);
+            format_text(n, out);
         }
         35 => {
             let order = tvb.u16(data)?;
@@ -518,7 +605,7 @@ fn walk_record(tvb: &Tvb<'_>, offset: usize, mdns: bool, out: &mut Vec<u8>) -> W
                 tvb.bytes(at + 1, len)?;
                 at += 1 + len;
             }
-            expand_name(tvb, at)?;
+            skip_name(tvb, at, n)?;
             let _ = write!(out, " {order} {preference} ");
             push_ascii(flags, out);
         }
@@ -535,13 +622,18 @@ fn walk_record(tvb: &Tvb<'_>, offset: usize, mdns: bool, out: &mut Vec<u8>) -> W
             for (i, byte) in suffix.iter_mut().enumerate().skip(first) {
                 *byte = tvb.u8(data + 1 + i - first)?;
             }
-            let name = if prefix_len > 0 {
-                expand_name(tvb, data + 1 + octets.min(16))?.0
+            if prefix_len > 0 {
+                expand_name(tvb, data + 1 + octets.min(16), n)?;
             } else {
-                Vec::new()
-            };
-            let _ = write!(out, " {} {} ", prefix_len, std::net::Ipv6Addr::from(suffix));
-            format_text(&name, out);
+                n.set(b"");
+            }
+            let name = &*n;
+            out.push(b' ');
+            push_u64(out, u64::from(prefix_len));
+            out.push(b' ');
+            push_ipv6(out, suffix);
+            out.push(b' ');
+            format_text(name, out);
         }
         // TXT and SPF: character-strings until RDLENGTH is used up, exactly (a length
         // that overshoots makes Wireshark read on until the message ends).
@@ -559,7 +651,7 @@ fn walk_record(tvb: &Tvb<'_>, offset: usize, mdns: bool, out: &mut Vec<u8>) -> W
             tvb.bytes(data, 16)?;
         }
         41 => walk_opt(tvb, data, data_len)?,
-        64 | 65 => walk_svcb(tvb, data, data_len)?,
+        64 | 65 => walk_svcb(tvb, data, data_len, n)?,
         _ => {}
     }
     // Every other type shows its data in Wireshark's tree, which reads all of it.
@@ -596,8 +688,8 @@ fn walk_opt(tvb: &Tvb<'_>, data: usize, data_len: usize) -> Walk<()> {
 
 /// SVCB/HTTPS parameters as Wireshark walks them: each key reads its own layout,
 /// whatever the parameter length says.
-fn walk_svcb(tvb: &Tvb<'_>, data: usize, data_len: usize) -> Walk<()> {
-    let (_, used) = expand_name(tvb, data + 2)?;
+fn walk_svcb(tvb: &Tvb<'_>, data: usize, data_len: usize, scratch: &mut NameBuf) -> Walk<()> {
+    let used = skip_name(tvb, data + 2, scratch)?;
     let mut cur = data + 2 + used;
     while data_len > cur - data {
         let key = tvb.u16(cur)?;

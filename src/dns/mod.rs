@@ -1,6 +1,7 @@
 //! The DNS wire format: names, parameter registries, the encoder, the decoder, record
 //! data, and the renderers (Wireshark's Info text, JSON, CSV).
 
+pub mod digits;
 pub mod encode;
 pub mod info;
 pub mod name;

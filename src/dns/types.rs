@@ -154,9 +154,32 @@ pub fn parse_type(text: &str) -> Option<u16> {
     lookup_code(TYPES, text, "TYPE")
 }
 
+/// Codes below this are looked up in a table built at compile time (the hot path of
+/// every renderer); the few above it by search.
+const DIRECT: usize = 261;
+
+const fn direct_table() -> [&'static str; DIRECT] {
+    let mut table = [""; DIRECT];
+    let mut i = 0;
+    while i < TYPES.len() {
+        let (code, name) = TYPES[i];
+        if (code as usize) < DIRECT {
+            table[code as usize] = name;
+        }
+        i += 1;
+    }
+    table
+}
+
+static BY_CODE: [&str; DIRECT] = direct_table();
+
 /// The mnemonic of a record type, if it has one.
 pub fn type_name(code: u16) -> Option<&'static str> {
-    lookup_name(TYPES, code)
+    match BY_CODE.get(usize::from(code)) {
+        Some(&"") => None,
+        Some(name) => Some(name),
+        None => lookup_name(TYPES, code),
+    }
 }
 
 /// Parses a class: `IN`, `CH`, `HS`, `NONE`, `ANY`, a number or `CLASS3`.

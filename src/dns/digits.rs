@@ -1,0 +1,171 @@
+//! Number formatting for the per-message hot path: `core::fmt` costs more than the
+//! decoding it reports on.
+
+/// Appends `n` in decimal.
+#[inline]
+pub fn push_u64(out: &mut Vec<u8>, n: u64) {
+    if n < 10 {
+        out.push(b'0' + n as u8);
+        return;
+    }
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut n = n;
+    while n > 0 {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    for &d in &buf[i..] {
+        out.push(d);
+    }
+}
+
+/// Appends a byte in decimal (IPv4 octets: the commonest number we print).
+#[inline]
+fn push_u8(out: &mut Vec<u8>, n: u8) {
+    if n >= 100 {
+        out.push(b'0' + n / 100);
+        out.push(b'0' + n / 10 % 10);
+    } else if n >= 10 {
+        out.push(b'0' + n / 10);
+    }
+    out.push(b'0' + n % 10);
+}
+
+/// Appends `n` as exactly `width` decimal digits (zero-padded, truncated on the left).
+pub fn push_padded(out: &mut Vec<u8>, mut n: u64, width: usize) {
+    let start = out.len();
+    out.resize(start + width, b'0');
+    for slot in out[start..].iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+}
+
+/// Appends `0x` and four lowercase hex digits.
+pub fn push_hex16(out: &mut Vec<u8>, n: u16) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.extend_from_slice(b"0x");
+    for shift in [12, 8, 4, 0] {
+        out.push(HEX[usize::from((n >> shift) & 0xf)]);
+    }
+}
+
+/// Appends a dotted-quad IPv4 address.
+pub fn push_ipv4(out: &mut Vec<u8>, a: [u8; 4]) {
+    for (i, octet) in a.iter().enumerate() {
+        if i > 0 {
+            out.push(b'.');
+        }
+        push_u8(out, *octet);
+    }
+}
+
+/// Appends an IPv6 address as Wireshark writes it (BIND's inet_ntop6): the longest
+/// run of two or more zero groups as `::`, and IPv4-mapped and IPv4-compatible
+/// addresses with a dotted quad at the end.
+pub fn push_ipv6(out: &mut Vec<u8>, a: [u8; 16]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let words: [u16; 8] = std::array::from_fn(|i| u16::from_be_bytes([a[2 * i], a[2 * i + 1]]));
+    let (mut best, mut best_len) = (usize::MAX, 0);
+    let mut i = 0;
+    while i < 8 {
+        if words[i] == 0 {
+            let start = i;
+            while i < 8 && words[i] == 0 {
+                i += 1;
+            }
+            if i - start > best_len {
+                (best, best_len) = (start, i - start);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    if best_len < 2 {
+        best = usize::MAX;
+    }
+    let mut i = 0;
+    while i < 8 {
+        if i == best {
+            out.extend_from_slice(b"::");
+            i += best_len;
+            continue;
+        }
+        if i > 0 && (best == usize::MAX || i != best + best_len) {
+            out.push(b':');
+        }
+        let embedded_v4 = i == 6
+            && best == 0
+            && (best_len == 6
+                || (best_len == 7 && words[7] != 1)
+                || (best_len == 5 && words[5] == 0xffff));
+        if embedded_v4 {
+            push_ipv4(out, [a[12], a[13], a[14], a[15]]);
+            return;
+        }
+        let w = words[i];
+        let mut started = false;
+        for shift in [12, 8, 4, 0] {
+            let d = (w >> shift) & 0xf;
+            if d != 0 || started || shift == 0 {
+                out.push(HEX[usize::from(d)]);
+                started = true;
+            }
+        }
+        i += 1;
+    }
+}
+
+/// Appends an IP address.
+pub fn push_ip(out: &mut Vec<u8>, addr: std::net::IpAddr) {
+    match addr {
+        std::net::IpAddr::V4(a) => push_ipv4(out, a.octets()),
+        std::net::IpAddr::V6(a) => push_ipv6(out, a.octets()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        let mut v = Vec::new();
+        push_u64(&mut v, 0);
+        v.push(b' ');
+        push_u64(&mut v, 18_446_744_073_709_551_615);
+        v.push(b' ');
+        push_padded(&mut v, 42, 6);
+        v.push(b' ');
+        push_hex16(&mut v, 0xbeef);
+        v.push(b' ');
+        push_ipv4(&mut v, [192, 0, 2, 255]);
+        assert_eq!(
+            String::from_utf8(v).unwrap(),
+            "0 18446744073709551615 000042 0xbeef 192.0.2.255"
+        );
+    }
+
+    #[test]
+    fn ipv6_like_wireshark() {
+        for (text, want) in [
+            ("2001:db8::1", "2001:db8::1"),
+            ("::", "::"),
+            ("::1", "::1"),
+            ("fe80::1:0:0:1", "fe80::1:0:0:1"),
+            ("2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"),
+            ("2001:0:0:1:0:0:0:1", "2001:0:0:1::1"),
+            ("::ffff:192.0.2.1", "::ffff:192.0.2.1"),
+            ("::192.0.2.1", "::192.0.2.1"),
+            ("1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8"),
+            ("1:0:3:4:5:6:7:8", "1:0:3:4:5:6:7:8"),
+        ] {
+            let a: std::net::Ipv6Addr = text.parse().unwrap();
+            let mut v = Vec::new();
+            push_ipv6(&mut v, a.octets());
+            assert_eq!(String::from_utf8(v).unwrap(), want, "{text}");
+        }
+    }
+}
