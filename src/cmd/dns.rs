@@ -635,7 +635,9 @@ impl Output {
         let line = &mut self.line;
         line.clear();
         match self.format {
-            OutputFormat::Json => write_json(line, origin, rel, msg, decoded.as_ref()),
+            OutputFormat::Json => {
+                write_json(line, &mut self.text, origin, rel, msg, decoded.as_ref())
+            }
             _ => write_csv(line, origin, msg, decoded.as_ref()),
         }
         line.push('\n');
@@ -674,8 +676,16 @@ fn type_json(line: &mut String, code: u16) {
     }
 }
 
+/// Appends a name from the message as a JSON string, through a reusable buffer.
+fn name_json(line: &mut String, scratch: &mut String, msg: &[u8], name: crate::dns::wire::NameRef) {
+    scratch.clear();
+    name.write_to(msg, scratch);
+    json_str(line, scratch);
+}
+
 fn write_json(
     line: &mut String,
+    text: &mut Vec<u8>,
     origin: Origin,
     rel: i128,
     msg: &[u8],
@@ -697,10 +707,15 @@ fn write_json(
         msg.len()
     );
     line.push_str("\"info\":");
-    json_str(
-        line,
-        &info::info(msg, origin.reported_len, origin.protocol == Protocol::Mdns),
+    text.clear();
+    info::write_info(
+        msg,
+        origin.reported_len,
+        origin.protocol == Protocol::Mdns,
+        text,
     );
+    json_str(line, &String::from_utf8_lossy(text));
+    let mut scratch = String::new();
     let Some(m) = decoded else {
         line.push_str(",\"error\":{\"what\":\"shorter than a DNS header\",\"offset\":0}}");
         return;
@@ -724,7 +739,7 @@ fn write_json(
             line.push(',');
         }
         line.push_str("{\"name\":");
-        json_str(line, &q.name.to_string(msg));
+        name_json(line, &mut scratch, msg, q.name);
         line.push_str(",\"type\":");
         type_json(line, q.qtype);
         let class = if mdns { q.qclass & 0x7fff } else { q.qclass };
@@ -747,7 +762,7 @@ fn write_json(
                 line.push(',');
             }
             line.push_str("{\"name\":");
-            json_str(line, &r.name.to_string(msg));
+            name_json(line, &mut scratch, msg, r.name);
             line.push_str(",\"type\":");
             type_json(line, r.rtype);
             if r.rtype == types::TYPE_OPT {

@@ -13,19 +13,30 @@ use super::wire::{skip_name, DecodeError, NameRef, Record};
 /// Appends `s` as a JSON string literal.
 pub fn json_str(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
+    let bytes = s.as_bytes();
+    let mut run = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: Option<&str> = match b {
+            b'"' => Some("\\\""),
+            b'\\' => Some("\\\\"),
+            b'\n' => Some("\\n"),
+            b'\r' => Some("\\r"),
+            b'\t' => Some("\\t"),
+            0..=0x1f => Some(""),
+            _ => None,
+        };
+        if let Some(replacement) = escape {
+            // Everything escaped is ASCII, so these are character boundaries.
+            out.push_str(&s[run..i]);
+            if replacement.is_empty() {
+                let _ = write!(out, "\\u{b:04x}");
+            } else {
+                out.push_str(replacement);
             }
-            c => out.push(c),
+            run = i + 1;
         }
     }
+    out.push_str(&s[run..]);
     out.push('"');
 }
 
@@ -192,9 +203,13 @@ pub fn write_json(msg: &[u8], record: &Record, out: &mut String) {
         at: record.rdata_offset,
         end: record.rdata_offset + record.rdata_len,
     };
-    let mut scratch = String::new();
-    match typed(&mut f, record, &mut scratch) {
-        Ok(()) if f.done() || record.rtype == types::TYPE_OPT => out.push_str(&scratch),
+    let start = out.len();
+    let result = typed(&mut f, record, out);
+    if result.is_err() || !(f.done() || record.rtype == types::TYPE_OPT) {
+        out.truncate(start);
+    }
+    match result {
+        Ok(()) if f.done() || record.rtype == types::TYPE_OPT => {}
         Ok(()) => {
             let mut o = Obj::new(out);
             o.str("error", "record data longer than its fields");
