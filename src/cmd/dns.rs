@@ -5,7 +5,7 @@
 //! the DNS ports (TCP streams reassembled per direction); each message found is
 //! filtered and handed to the chosen output.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::fmt::Write as _;
 use std::io::{self, BufWriter, Write};
 use std::net::IpAddr;

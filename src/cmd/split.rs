@@ -10,6 +10,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use indexmap::IndexMap;
 
+/// The flow table: insertion-ordered, with a fast seeded hash (SipHash costs more than
+/// the rest of the per-packet work).
+type FlowTable = IndexMap<FlowKey, u32, foldhash::fast::RandomState>;
+
 use super::{usage, warn, Progress};
 use crate::capture::{self, Format, LinkType, Record};
 use crate::flow::manifest::{self, Entry, ManifestFormat};
@@ -159,7 +163,7 @@ struct Splitter {
     dir: PathBuf,
     pool: WriterPool,
     /// Flow key -> output file id; the index + 1 is the flow number.
-    table: IndexMap<FlowKey, u32>,
+    table: FlowTable,
     /// Per output file id.
     files: Vec<FlowState>,
     non_ip_file: Option<u32>,
@@ -182,7 +186,7 @@ impl Splitter {
             framing,
             dir: dir.to_path_buf(),
             pool,
-            table: IndexMap::new(),
+            table: FlowTable::default(),
             files: Vec::new(),
             non_ip_file: None,
             pending_capacity: 0,

@@ -2,7 +2,7 @@
 //! progress, each at most 65,535 bytes from at most `MAX_PIECES` fragments, dropped
 //! when their first fragment is older than the timeout (in capture time).
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::net::IpAddr;
 
 use crate::capture::Timestamp;

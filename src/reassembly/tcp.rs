@@ -11,7 +11,9 @@
 //! messages are not read twice, and its unfinished tail carries on. Bytes after a hole
 //! that do not start like a DNS message are never read as messages on faith.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::HashMap;
 use std::net::IpAddr;
 
 use crate::capture::Timestamp;
@@ -135,7 +137,7 @@ impl TcpReassembler {
         mut event: impl FnMut(Event),
     ) {
         self.clock += 1;
-        if !self.streams.contains_key(&dir) && self.streams.len() >= MAX_STREAMS {
+        if self.streams.len() >= MAX_STREAMS && !self.streams.contains_key(&dir) {
             self.evict();
         }
         let stream = self.streams.entry(dir).or_default();
