@@ -18,6 +18,7 @@ use pcaptool::cmd::{self, UsageError};
 ///   pcaptool info out.pcap
 ///   pcaptool split SkypeIRC.cap
 ///   pcaptool dns capture.pcap
+///   pcaptool query example.com AAAA @9.9.9.9
 ///   pcaptool completions bash > /etc/bash_completion.d/pcaptool
 #[derive(Debug, Parser)]
 #[command(name = "pcaptool", version, about, long_about, max_term_width = 100)]
@@ -34,6 +35,7 @@ enum Command {
     Info(cmd::info::Args),
     Split(cmd::split::Args),
     Dns(cmd::dns::Args),
+    Query(cmd::query::Args),
     /// Print shell completions.
     ///
     /// Example: pcaptool completions zsh > ~/.zfunc/_pcaptool
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         Command::Info(args) => cmd::info::run(args),
         Command::Split(args) => cmd::split::run(args),
         Command::Dns(args) => cmd::dns::run(args),
+        Command::Query(args) => cmd::query::run(args),
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "pcaptool", &mut io::stdout());
             Ok(())
@@ -71,6 +74,10 @@ fn main() -> ExitCode {
                     .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
             }) {
                 return ExitCode::SUCCESS;
+            }
+            if let Some(failure) = e.downcast_ref::<cmd::query::QueryFailure>() {
+                eprintln!("pcaptool: {failure}");
+                return ExitCode::from(failure.status);
             }
             eprintln!("pcaptool: error: {e:#}");
             let bad_input = e.chain().any(|c| {

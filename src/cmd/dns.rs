@@ -556,6 +556,27 @@ pub fn run(args: &Args) -> Result<()> {
     }
 }
 
+/// One message rendered as `pcaptool dns` prints it (a line of text, JSON or CSV), for
+/// other subcommands that show messages the same way.
+pub fn render_one(format: OutputFormat, origin: Origin, msg: &[u8]) -> Vec<u8> {
+    let mut output = Output {
+        format,
+        stats: None,
+        filter: Filter {
+            qtypes: Vec::new(),
+            rcodes: Vec::new(),
+            suffix: None,
+            queries: false,
+            responses: false,
+        },
+        line: String::new(),
+        text: Vec::new(),
+    };
+    let mut out = Vec::new();
+    let _ = output.message(&mut out, origin, origin.ts, msg);
+    out
+}
+
 /// The chosen rendering, with its reusable buffers.
 struct Output {
     format: OutputFormat,

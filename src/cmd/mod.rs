@@ -4,6 +4,7 @@
 pub mod dns;
 pub mod gen;
 pub mod info;
+pub mod query;
 pub mod split;
 
 use std::fs::File;

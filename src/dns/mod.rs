@@ -5,6 +5,7 @@ pub mod digits;
 pub mod encode;
 pub mod info;
 pub mod name;
+pub mod present;
 pub mod rdata;
 pub mod types;
 pub mod wire;

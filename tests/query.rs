@@ -1,0 +1,489 @@
+//! `pcaptool query` against a real DNS server from Debian (nsd, serving the zone in
+//! tests/zones on 127.0.0.1 and ::1 at a free port), and against a misbehaving
+//! responder written here. Nothing leaves the loopback interface.
+
+mod common;
+
+use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// nsd running for the duration of a test, killed on drop.
+struct Nsd {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Nsd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    // A port free for both UDP and TCP on both loopback addresses, at the time of asking.
+    loop {
+        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = udp.local_addr().unwrap().port();
+        if TcpListener::bind(("127.0.0.1", port)).is_ok()
+            && UdpSocket::bind(("::1", port)).is_ok()
+            && TcpListener::bind(("::1", port)).is_ok()
+        {
+            return port;
+        }
+    }
+}
+
+fn start_nsd() -> Nsd {
+    require_tool("nsd");
+    let dir = tempfile::tempdir().unwrap();
+    let zone = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/zones/example.test.zone");
+    let port = free_port();
+    let d = dir.path().display();
+    let conf = format!(
+        "server:\n  ip-address: 127.0.0.1@{port}\n  ip-address: ::1@{port}\n  username: \"\"\n  database: \"\"\n  chroot: \"\"\n  pidfile: \"{d}/nsd.pid\"\n  logfile: \"{d}/nsd.log\"\n  xfrdfile: \"{d}/xfrd.state\"\n  zonelistfile: \"{d}/zone.list\"\n  server-count: 1\nremote-control:\n  control-enable: no\nzone:\n  name: example.test\n  zonefile: \"{}\"\n",
+        zone.display()
+    );
+    let conf_path = dir.path().join("nsd.conf");
+    std::fs::write(&conf_path, conf).unwrap();
+    let child = Command::new("nsd")
+        .arg("-d")
+        .arg("-c")
+        .arg(&conf_path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("cannot start nsd");
+    let nsd = Nsd {
+        child,
+        port,
+        _dir: dir,
+    };
+    // Ready when it answers over TCP on both addresses.
+    let started = Instant::now();
+    while ["127.0.0.1", "::1"]
+        .iter()
+        .any(|a| std::net::TcpStream::connect((*a, port)).is_err())
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "nsd did not start: {}",
+            std::fs::read_to_string(nsd._dir.path().join("nsd.log")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    nsd
+}
+
+fn query(args: &[&str]) -> (Option<i32>, String, String) {
+    let mut full = vec!["query"];
+    full.extend_from_slice(args);
+    let out = run(&full);
+    assert_no_panic(&out, &format!("{full:?}"));
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The data of every answer record in dig-style output, for one type.
+fn answers(dig: &str, rtype: &str) -> Vec<String> {
+    let mut in_answer = false;
+    let mut found = Vec::new();
+    for line in dig.lines() {
+        if line.starts_with(";; ") {
+            in_answer = line == ";; ANSWER SECTION:";
+            continue;
+        }
+        if in_answer && !line.is_empty() {
+            let cols: Vec<&str> = line.splitn(5, '\t').collect();
+            if cols.len() == 5 && cols[3] == rtype {
+                found.push(cols[4].to_string());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn answers_from_a_real_server_match_the_zone() {
+    let nsd = start_nsd();
+    let v4 = format!("@127.0.0.1:{}", nsd.port);
+    let v6 = format!("@[::1]:{}", nsd.port);
+    // Expected values are those typed in tests/zones/example.test.zone.
+    let cases: [(&str, &str, &[&str]); 10] = [
+        ("www.example.test", "A", &["192.0.2.10"]),
+        ("www.example.test", "AAAA", &["2001:db8::10"]),
+        ("example.test", "MX", &["10 mail.example.test."]),
+        (
+            "txt.example.test",
+            "TXT",
+            &["\"first string\" \"second string\" \"third; with spaces\""],
+        ),
+        (
+            "_sip._udp.example.test",
+            "SRV",
+            &["10 60 5060 sip.example.test."],
+        ),
+        ("example.test", "CAA", &["0 issue \"ca.example.net\""]),
+        ("svc.example.test", "SVCB", &["1 . alpn=h2,h3 port=8443"]),
+        ("example.test", "HTTPS", &["1 . alpn=h2"]),
+        ("alias.example.test", "CNAME", &["www.example.test."]),
+        (
+            "example.test",
+            "SOA",
+            &["ns1.example.test. hostmaster.example.test. 2024010101 7200 3600 1209600 300"],
+        ),
+    ];
+    for server in [&v4, &v6] {
+        for (name, rtype, want) in cases {
+            let (code, out, err) = query(&[name, rtype, server]);
+            assert_eq!(code, Some(0), "{name} {rtype} {server}: {err}\n{out}");
+            assert!(
+                out.contains("status: NOERROR") && out.contains("flags: qr aa rd"),
+                "{out}"
+            );
+            assert_eq!(
+                answers(&out, rtype),
+                want,
+                "{name} {rtype} via {server}:\n{out}"
+            );
+        }
+    }
+    // Over TCP from the start, and TYPE before NAME as dig allows.
+    let (code, out, _) = query(&["AAAA", "www.example.test", &v6, "--tcp"]);
+    assert_eq!(code, Some(0));
+    assert!(out.contains("(TCP)"), "{out}");
+    assert_eq!(answers(&out, "AAAA"), ["2001:db8::10"]);
+}
+
+#[test]
+fn a_large_rrset_comes_back_whole_through_tc_and_tcp() {
+    let nsd = start_nsd();
+    let server = format!("@127.0.0.1:{}", nsd.port);
+    let (code, out, err) = query(&["big.example.test", &server]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(answers(&out, "A").len(), 120, "{out}");
+    assert!(
+        out.contains("(TCP)") && !out.contains("flags: qr aa tc"),
+        "{out}"
+    );
+    // Without the fallback: the truncated UDP answer, TC set.
+    let (code, out, _) = query(&["big.example.test", &server, "--no-tcp-fallback"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        out.contains("flags: qr aa tc rd") && out.contains("(UDP)"),
+        "{out}"
+    );
+    assert!(answers(&out, "A").len() < 120);
+    // A plain RFC 1035 query is cut at 512 bytes, then completed over TCP.
+    let (_, out, _) = query(&["big.example.test", &server, "--no-edns"]);
+    assert_eq!(answers(&out, "A").len(), 120);
+    assert!(!out.contains("OPT PSEUDOSECTION"));
+}
+
+#[test]
+fn error_rcodes_are_printed_with_their_own_exit_status() {
+    let nsd = start_nsd();
+    let server = format!("@127.0.0.1:{}", nsd.port);
+    let (code, out, err) = query(&["missing.example.test", &server]);
+    assert_eq!(code, Some(3), "{err}");
+    assert!(
+        out.contains("status: NXDOMAIN") && err.contains("NXDOMAIN"),
+        "{out}{err}"
+    );
+    assert!(
+        out.contains(";; AUTHORITY SECTION:\nexample.test.\t300\tIN\tSOA\tns1.example.test."),
+        "{out}"
+    );
+    let (code, out, _) = query(&["example.org", &server, "--format", "text"]);
+    assert_eq!(code, Some(3));
+    assert!(
+        out.starts_with("Standard query response") && out.contains("Refused"),
+        "{out}"
+    );
+    let (code, _, err) = query(&["bad..name", &server]);
+    assert_eq!(code, Some(2), "{err}");
+    let (code, _, err) = query(&["example.test", "NOTATYPE", &server]);
+    assert_eq!(code, Some(2), "{err}");
+}
+
+#[test]
+fn recorded_exchanges_pass_tshark_and_read_back_the_same() {
+    let nsd = start_nsd();
+    let dir = tempfile::tempdir().unwrap();
+    let port = nsd.port.to_string();
+    for (name, extra, transport) in [
+        ("www.example.test", &[][..], "UDP"),
+        ("big.example.test", &[][..], "TCP"),
+        (
+            "txt.example.test",
+            &["--tcp", "-", "--do", "--nsid", "--cookie"][..],
+            "TCP",
+        ),
+    ] {
+        let pcap = dir.path().join(format!("{name}.pcap"));
+        let server = format!("@[::1]:{port}");
+        let mut args = vec![
+            name,
+            server.as_str(),
+            "--pcap",
+            pcap.to_str().unwrap(),
+            "--format",
+            "text",
+        ];
+        args.extend(extra.iter().filter(|a| **a != "-"));
+        let (code, out, err) = query(&args);
+        assert_eq!(code, Some(0), "{err}");
+        // tshark: every checksum good, nothing malformed, the DNS decoded (on our port).
+        let decode_as = [
+            format!("udp.port=={port},dns"),
+            format!("tcp.port=={port},dns"),
+        ];
+        let fields = tshark(
+            &pcap,
+            &[
+                "-d",
+                &decode_as[0],
+                "-d",
+                &decode_as[1],
+                "-T",
+                "fields",
+                "-E",
+                "separator=|",
+                "-e",
+                "tcp.checksum.status",
+                "-e",
+                "udp.checksum.status",
+                "-e",
+                "_ws.malformed",
+                "-e",
+                "dns.flags.response",
+            ],
+        );
+        let mut responses = 0;
+        for line in fields.lines() {
+            let f: Vec<&str> = line.split('|').collect();
+            assert!(
+                f[0] == "1" || f[1] == "1",
+                "{name}: checksum not good: {line}"
+            );
+            assert_eq!(f[2], "", "{name}: malformed: {line}");
+            if f[3].split(',').any(|r| r == "True" || r == "1") {
+                responses += 1;
+            }
+        }
+        assert!(
+            responses >= 1,
+            "{name}: tshark finds no response in {fields}"
+        );
+        // pcaptool dns reads back the answer the client printed, last message last.
+        let read_back = run(&["dns", "--port", &port, pcap.to_str().unwrap()]);
+        let text = String::from_utf8_lossy(&read_back.stdout);
+        let last = text.lines().last().unwrap_or_default();
+        assert!(
+            last.ends_with(out.trim_end()),
+            "{name} ({transport}): dns shows {last:?}, query printed {out:?}"
+        );
+        assert!(
+            last.contains(&format!(" DNS {}", out.split(' ').next().unwrap())),
+            "{last}"
+        );
+    }
+}
+
+#[test]
+fn batches_pipeline_over_one_tcp_connection() {
+    let nsd = start_nsd();
+    let dir = tempfile::tempdir().unwrap();
+    let names = dir.path().join("names.txt");
+    std::fs::write(
+        &names,
+        "www.example.test\nwww.example.test AAAA\n# a comment\nexample.test MX\n",
+    )
+    .unwrap();
+    let pcap = dir.path().join("batch.pcap");
+    let server = format!("@127.0.0.1:{}", nsd.port);
+    let (code, out, err) = query(&[
+        "--batch",
+        names.to_str().unwrap(),
+        &server,
+        "--tcp",
+        "--format",
+        "text",
+        "--pcap",
+        pcap.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(
+        lines[0].contains("A www.example.test A 192.0.2.10"),
+        "{out}"
+    );
+    assert!(
+        lines[1].contains("AAAA www.example.test AAAA 2001:db8::10"),
+        "{out}"
+    );
+    assert!(
+        lines[2].contains("MX example.test MX 10 mail.example.test"),
+        "{out}"
+    );
+    // One connection: one SYN.
+    let syns = tshark(&pcap, &["-Y", "tcp.flags.syn == 1 && tcp.flags.ack == 0"])
+        .lines()
+        .count();
+    assert_eq!(syns, 1);
+}
+
+/// What the misbehaving responder does with each query it receives.
+#[derive(Clone, Copy)]
+enum Misbehave {
+    WrongIdThenRight,
+    WrongQuestionThenRight,
+    FromAnotherPortThenRight,
+    FromAnotherPortOnly,
+    Malformed,
+    Silent,
+}
+
+/// A UDP responder on 127.0.0.1 that misbehaves as told; returns its address and a
+/// handle yielding how many queries it saw.
+fn responder(how: Misbehave, queries: usize) -> (SocketAddr, std::thread::JoinHandle<usize>) {
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let other = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = socket.local_addr().unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let handle = std::thread::spawn(move || {
+        let mut seen = 0;
+        let mut buf = [0u8; 2048];
+        while seen < queries {
+            let Ok((n, client)) = socket.recv_from(&mut buf) else {
+                break;
+            };
+            seen += 1;
+            let q = &buf[..n];
+            // A proper answer: the query echoed as a response with one A record.
+            let mut good = q.to_vec();
+            good[2] |= 0x80;
+            good[7] = 1; // ANCOUNT 1
+            good.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 99]);
+            let mut wrong_id = good.clone();
+            wrong_id[0] ^= 0xff;
+            let mut wrong_question = good.clone();
+            wrong_question[13] ^= 0x01; // another letter (not just another case)
+            let mut malformed = good[..12].to_vec();
+            malformed.extend_from_slice(&[0x3f, b'x']);
+            match how {
+                Misbehave::WrongIdThenRight => {
+                    socket.send_to(&wrong_id, client).unwrap();
+                    socket.send_to(&good, client).unwrap();
+                }
+                Misbehave::WrongQuestionThenRight => {
+                    socket.send_to(&wrong_question, client).unwrap();
+                    socket.send_to(&good, client).unwrap();
+                }
+                Misbehave::FromAnotherPortThenRight => {
+                    other.send_to(&good, client).unwrap();
+                    std::thread::sleep(Duration::from_millis(50));
+                    socket.send_to(&good, client).unwrap();
+                }
+                Misbehave::FromAnotherPortOnly => {
+                    other.send_to(&good, client).unwrap();
+                }
+                Misbehave::Malformed => {
+                    socket.send_to(&malformed, client).unwrap();
+                }
+                Misbehave::Silent => {}
+            }
+        }
+        seen
+    });
+    (addr, handle)
+}
+
+#[test]
+fn a_misbehaving_responder_is_caught() {
+    let ask = |addr: SocketAddr, extra: &[&str]| {
+        let server = format!("@{addr}");
+        let mut args = vec![
+            "www.example.test",
+            server.as_str(),
+            "--timeout",
+            "300ms",
+            "--retries",
+            "1",
+        ];
+        args.extend_from_slice(extra);
+        query(&args)
+    };
+    // A reply with another ID is ignored (and counted); the right one is taken.
+    let (addr, h) = responder(Misbehave::WrongIdThenRight, 1);
+    let (code, out, err) = ask(addr, &[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains("192.0.2.99") && out.contains(";; IGNORED: 1 replies"),
+        "{out}"
+    );
+    h.join().unwrap();
+    // So is one for another question.
+    let (addr, h) = responder(Misbehave::WrongQuestionThenRight, 1);
+    let (code, out, _) = ask(addr, &[]);
+    assert_eq!(code, Some(0));
+    assert!(out.contains(";; IGNORED: 1 replies"), "{out}");
+    h.join().unwrap();
+    // A reply from another port never reaches us; the real one does.
+    let (addr, h) = responder(Misbehave::FromAnotherPortThenRight, 1);
+    let (code, out, _) = ask(addr, &[]);
+    assert_eq!(code, Some(0));
+    assert!(
+        out.contains("192.0.2.99") && !out.contains("IGNORED"),
+        "{out}"
+    );
+    h.join().unwrap();
+    // Only a reply from another port: nothing accepted, the query is sent again, then
+    // the timeout.
+    let (addr, h) = responder(Misbehave::FromAnotherPortOnly, 2);
+    let (code, _, err) = ask(addr, &[]);
+    assert_eq!(code, Some(4), "{err}");
+    assert_eq!(h.join().unwrap(), 2, "the query was not retried");
+    // A malformed reply with the right ID: reported, with what and where.
+    let (addr, h) = responder(Misbehave::Malformed, 1);
+    let (code, _, err) = ask(addr, &[]);
+    assert_eq!(code, Some(6), "{err}");
+    assert!(
+        err.contains("malformed reply") && err.contains("offset"),
+        "{err}"
+    );
+    h.join().unwrap();
+    // Silence: timeout after 1 + 1 tries.
+    let (addr, h) = responder(Misbehave::Silent, 2);
+    let started = Instant::now();
+    let (code, _, err) = ask(addr, &[]);
+    assert_eq!(code, Some(4), "{err}");
+    assert!(err.contains("no answer after 2 tries"), "{err}");
+    assert!(started.elapsed() >= Duration::from_millis(550));
+    assert_eq!(h.join().unwrap(), 2);
+}
+
+#[test]
+fn refused_connections_are_their_own_failure() {
+    // A port with nothing behind it, over UDP (ICMP port unreachable) and TCP (RST).
+    let port = free_port().to_string();
+    let server = format!("@127.0.0.1:{port}");
+    let (code, _, err) = query(&["www.example.test", &server, "--timeout", "1s"]);
+    assert_eq!(code, Some(5), "{err}");
+    let (code, _, err) = query(&["www.example.test", &server, "--tcp"]);
+    assert_eq!(code, Some(5), "{err}");
+    assert!(err.contains("connection refused"), "{err}");
+}
