@@ -20,7 +20,7 @@ use crate::dns::info;
 use crate::dns::rdata::{self, json_str};
 use crate::dns::types;
 use crate::dns::wire::{Header, Message, Section};
-use crate::ip::{self, Fragment, PROTO_TCP, PROTO_UDP};
+use crate::ip::{self, PROTO_TCP, PROTO_UDP};
 use crate::link;
 use crate::reassembly::ipfrag::{DatagramKey, Defragmenter, Outcome};
 use crate::reassembly::tcp::{Direction, Event, Segment, TcpReassembler};
@@ -246,7 +246,6 @@ impl Extractor {
                 }
             }
         };
-        let _: Option<Fragment> = header.fragment;
         if header.protocol == PROTO_UDP {
             let Some(udp) = ip::udp(payload) else { return };
             let protocol = match self.by_port(udp.sport, udp.dport, false) {

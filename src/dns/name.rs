@@ -1,6 +1,6 @@
 //! Domain names in wire form, built from the text users type.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::str::FromStr;
 
 /// Longest name on the wire, terminating root label included (RFC 1035 2.3.4).
@@ -134,28 +134,35 @@ impl FromStr for Name {
     }
 }
 
+/// Appends one label in presentation format (RFC 1035 5.1): `.` and `\` escaped,
+/// bytes outside printable ASCII (space included) as `\DDD`.
+pub fn push_label(out: &mut String, label: &[u8]) {
+    for &b in label {
+        match b {
+            b'.' | b'\\' => {
+                out.push('\\');
+                out.push(b as char);
+            }
+            0x21..=0x7e => out.push(b as char),
+            _ => {
+                let _ = write!(out, "\\{b:03}");
+            }
+        }
+    }
+}
+
 impl fmt::Display for Name {
     /// Presentation format without the trailing dot (`<Root>` for the root, as
-    /// Wireshark writes it); dots and non-printable bytes inside labels are escaped.
+    /// Wireshark writes it).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut first = true;
+        let mut text = String::new();
         for label in self.labels() {
-            if !first {
-                f.write_str(".")?;
+            if !text.is_empty() {
+                text.push('.');
             }
-            first = false;
-            for &b in label {
-                match b {
-                    b'.' | b'\\' => write!(f, "\\{}", b as char)?,
-                    0x21..=0x7e => write!(f, "{}", b as char)?,
-                    _ => write!(f, "\\{b:03}")?,
-                }
-            }
+            push_label(&mut text, label);
         }
-        if first {
-            f.write_str("<Root>")?;
-        }
-        Ok(())
+        f.write_str(if text.is_empty() { "<Root>" } else { &text })
     }
 }
 

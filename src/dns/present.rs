@@ -34,10 +34,9 @@ pub fn fqdn(msg: &[u8], at: usize) -> String {
     }
 }
 
-/// A character-string in double quotes, with `"` and `\` escaped and other bytes
-/// outside printable ASCII as `\DDD`.
-fn quoted(out: &mut String, bytes: &[u8]) {
-    out.push('"');
+/// A character-string's text (RFC 1035 5.1): `"` and `\` escaped, bytes outside
+/// printable ASCII as `\DDD`, spaces kept.
+pub fn escape_text(out: &mut String, bytes: &[u8]) {
     for &b in bytes {
         match b {
             b'"' | b'\\' => {
@@ -50,6 +49,12 @@ fn quoted(out: &mut String, bytes: &[u8]) {
             }
         }
     }
+}
+
+/// A character-string in double quotes.
+fn quoted(out: &mut String, bytes: &[u8]) {
+    out.push('"');
+    escape_text(out, bytes);
     out.push('"');
 }
 

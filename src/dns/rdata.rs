@@ -43,18 +43,7 @@ pub fn json_str(out: &mut String, s: &str) {
 /// Bytes as a JSON string: printable ASCII kept, others as `\DDD` (DNS presentation).
 fn json_bytes_text(out: &mut String, bytes: &[u8]) {
     let mut s = String::with_capacity(bytes.len());
-    for &b in bytes {
-        match b {
-            b'"' | b'\\' => {
-                s.push('\\');
-                s.push(b as char);
-            }
-            0x20..=0x7e => s.push(b as char),
-            _ => {
-                let _ = write!(s, "\\{b:03}");
-            }
-        }
-    }
+    super::present::escape_text(&mut s, bytes);
     json_str(out, &s);
 }
 

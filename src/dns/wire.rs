@@ -7,7 +7,7 @@
 //! followed iteratively with a bounded number of hops (loops and chains end there),
 //! sections sized by what the message holds, never by the counts in the header.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 use super::HEADER_LEN;
 
@@ -160,18 +160,7 @@ impl NameRef {
                 if out.len() > start {
                     out.push('.');
                 }
-                for &b in label {
-                    match b {
-                        b'.' | b'\\' => {
-                            out.push('\\');
-                            out.push(b as char);
-                        }
-                        0x21..=0x7e => out.push(b as char),
-                        _ => {
-                            let _ = write!(out, "\\{b:03}");
-                        }
-                    }
-                }
+                super::name::push_label(out, label);
             },
             &mut end,
         );
