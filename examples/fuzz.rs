@@ -23,7 +23,7 @@ fn corpus_messages() -> Vec<Vec<u8>> {
             let Ok(mut reader) = pcaptool::capture::open(&entry.path()) else {
                 continue;
             };
-            let mut extractor = pcaptool::cmd::dns::Extractor::new(&[], true, true);
+            let mut extractor = pcaptool::dns::extract::Extractor::new(&[], true);
             let mut frame = 0;
             while let Ok(Some(r)) = reader.next_record() {
                 frame += 1;

@@ -157,7 +157,7 @@ fn info_column_matches_tshark_on_the_corpus() {
 
 /// Every DNS message in the corpus, found with pcaptool's own extractor.
 fn corpus_messages() -> Vec<(String, Vec<u8>, bool)> {
-    use pcaptool::cmd::dns::{Extractor, Protocol};
+    use pcaptool::dns::extract::{Extractor, Protocol};
     let mut messages = Vec::new();
     for row in corpus_index() {
         if !row.get("capinfos_error").is_empty() || row.get("format").is_empty() {
@@ -166,7 +166,7 @@ fn corpus_messages() -> Vec<(String, Vec<u8>, bool)> {
         let Ok(mut reader) = pcaptool::capture::open(&row.path()) else {
             continue;
         };
-        let mut extractor = Extractor::new(&[], true, true);
+        let mut extractor = Extractor::new(&[], true);
         let mut frame = 0;
         let name = row.get("file").to_string();
         while let Ok(Some(r)) = reader.next_record() {

@@ -446,7 +446,7 @@ fn decoders_survive_mutated_messages_quickly() {
     use pcaptool::rng::Rng;
     let path = corpus_dir().join("dnssec.pcap");
     let mut reader = pcaptool::capture::open(&path).unwrap();
-    let mut extractor = pcaptool::cmd::dns::Extractor::new(&[], true, true);
+    let mut extractor = pcaptool::dns::extract::Extractor::new(&[], true);
     let mut seeds = Vec::new();
     let mut frame = 0;
     while let Some(r) = reader.next_record().unwrap() {

@@ -9,19 +9,19 @@
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream, UdpSocket};
 use std::path::PathBuf;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use super::dns::{Origin, OutputFormat as DnsFormat, Protocol};
+use super::dns::OutputFormat as DnsFormat;
 use super::{usage, UsageError};
-use crate::capture::{CaptureWriter, LinkType, OutputFormat, Timestamp, TsResolution};
-use crate::dns::present;
+use crate::dns::extract::{Origin, Protocol};
+use crate::dns::present::{self, Delivery};
 use crate::dns::types;
 use crate::dns::wire::{DecodeError, Message as Decoded};
 use crate::dns::{Edns, Message, Name};
-use crate::packet::tcp_session::{Endpoint, Side, TcpSession};
-use crate::packet::{build_frame, IpSpec, LinkSpec, Mac, Transport};
+use crate::packet::record::{now, Recorder};
+use crate::packet::tcp_session::Side;
 use crate::rng::Rng;
 
 /// Exit statuses, one per way a query can end (documented in --help).
@@ -255,8 +255,8 @@ pub fn run(args: &Args) -> Result<()> {
     let mut worst = None;
     let stdout = io::stdout();
     let mut out = stdout.lock();
-    for (query, reply) in queries.iter().zip(&results) {
-        print_reply(&mut out, args.format, server, query, reply)?;
+    for reply in &results {
+        print_reply(&mut out, args.format, server, reply)?;
         let rcode = reply.decoded().rcode();
         if rcode != 0 {
             worst = Some(rcode);
@@ -569,10 +569,8 @@ fn print_reply(
     out: &mut impl Write,
     style: Style,
     server: SocketAddr,
-    query: &Message,
     reply: &Reply,
 ) -> Result<()> {
-    let m = reply.decoded();
     let origin = Origin {
         frame: 0,
         ts: now(),
@@ -597,296 +595,15 @@ fn print_reply(
             origin,
             &reply.bytes,
         ))?,
-        Style::Dig => write_dig(out, server, query, reply, &m)?,
+        Style::Dig => {
+            let delivery = Delivery {
+                server,
+                tcp: reply.tcp,
+                elapsed: reply.elapsed,
+                ignored: reply.ignored,
+            };
+            present::dig(out, &reply.bytes, &reply.decoded(), &delivery)?
+        }
     }
     Ok(())
-}
-
-fn write_dig(
-    out: &mut impl Write,
-    server: SocketAddr,
-    _query: &Message,
-    reply: &Reply,
-    m: &Decoded<'_>,
-) -> io::Result<()> {
-    let msg = &reply.bytes;
-    let h = &m.header;
-    let opcode = match h.opcode() {
-        0 => "QUERY".to_string(),
-        2 => "STATUS".to_string(),
-        4 => "NOTIFY".to_string(),
-        5 => "UPDATE".to_string(),
-        n => format!("OPCODE{n}"),
-    };
-    let rcode = m.rcode();
-    let status = types::rcode_name(rcode).map_or_else(|| format!("RCODE{rcode}"), str::to_string);
-    writeln!(
-        out,
-        ";; ->>HEADER<<- opcode: {opcode}, status: {status}, id: {}",
-        h.id
-    )?;
-    let flags: Vec<&str> = [
-        (h.is_response(), "qr"),
-        (h.authoritative(), "aa"),
-        (h.truncated(), "tc"),
-        (h.recursion_desired(), "rd"),
-        (h.recursion_available(), "ra"),
-        (h.authentic_data(), "ad"),
-        (h.checking_disabled(), "cd"),
-    ]
-    .iter()
-    .filter(|(on, _)| *on)
-    .map(|(_, f)| *f)
-    .collect();
-    writeln!(
-        out,
-        ";; flags: {}; QUERY: {}, ANSWER: {}, AUTHORITY: {}, ADDITIONAL: {}",
-        flags.join(" "),
-        h.qdcount,
-        h.ancount,
-        h.nscount,
-        h.arcount
-    )?;
-    if let Some(opt) = m.opt() {
-        writeln!(out, "\n;; OPT PSEUDOSECTION:")?;
-        let flags = if opt.ttl & 0x8000 != 0 { " do" } else { "" };
-        writeln!(
-            out,
-            "; EDNS: version: {}, flags:{flags}; udp: {}",
-            (opt.ttl >> 16) & 0xff,
-            opt.class
-        )?;
-        let data = opt.rdata(msg);
-        let mut at = 0;
-        while at + 4 <= data.len() {
-            let code = u16::from_be_bytes([data[at], data[at + 1]]);
-            let len = usize::from(u16::from_be_bytes([data[at + 2], data[at + 3]]));
-            let value = &data[at + 4..(at + 4 + len).min(data.len())];
-            let hex: String = value.iter().map(|b| format!("{b:02x}")).collect();
-            match code {
-                3 => writeln!(
-                    out,
-                    "; NSID: {hex} (\"{}\")",
-                    String::from_utf8_lossy(value)
-                )?,
-                10 => writeln!(out, "; COOKIE: {hex}")?,
-                8 => writeln!(out, "; CLIENT-SUBNET: {hex}")?,
-                15 if value.len() >= 2 => writeln!(
-                    out,
-                    "; EDE: {} (\"{}\")",
-                    u16::from_be_bytes([value[0], value[1]]),
-                    String::from_utf8_lossy(&value[2..])
-                )?,
-                _ => writeln!(out, "; OPTION {code}: {hex}")?,
-            }
-            at += 4 + len;
-        }
-    }
-    writeln!(out, "\n;; QUESTION SECTION:")?;
-    for q in &m.questions {
-        writeln!(
-            out,
-            ";{}\t\t{}\t{}",
-            present::fqdn(msg, q.name.offset),
-            present::class_text(q.qclass),
-            present::type_text(q.qtype)
-        )?;
-    }
-    for (title, records) in [
-        ("ANSWER", &m.answers),
-        ("AUTHORITY", &m.authority),
-        ("ADDITIONAL", &m.additional),
-    ] {
-        let shown: Vec<_> = records
-            .iter()
-            .filter(|r| r.rtype != types::TYPE_OPT)
-            .collect();
-        if shown.is_empty() {
-            continue;
-        }
-        writeln!(out, "\n;; {title} SECTION:")?;
-        for r in shown {
-            writeln!(
-                out,
-                "{}\t{}\t{}\t{}\t{}",
-                present::fqdn(msg, r.name.offset),
-                r.ttl,
-                present::class_text(r.class),
-                present::type_text(r.rtype),
-                present::rdata(msg, r)
-            )?;
-        }
-    }
-    writeln!(out, "\n;; Query time: {} msec", reply.elapsed.as_millis())?;
-    writeln!(
-        out,
-        ";; SERVER: {}#{}({}) ({})",
-        server.ip(),
-        server.port(),
-        server.ip(),
-        if reply.tcp { "TCP" } else { "UDP" }
-    )?;
-    writeln!(out, ";; MSG SIZE  rcvd: {}", msg.len())?;
-    if reply.ignored > 0 {
-        writeln!(
-            out,
-            ";; IGNORED: {} replies that did not match the query",
-            reply.ignored
-        )?;
-    }
-    writeln!(out)
-}
-
-fn now() -> Timestamp {
-    let d = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default();
-    Timestamp::new(d.as_secs() as i64, d.subsec_nanos())
-}
-
-/// What went over the wire, to be written as a capture.
-#[derive(Default)]
-struct Recorder {
-    events: Vec<Event>,
-}
-
-enum Event {
-    Udp {
-        ts: Timestamp,
-        from: SocketAddr,
-        to: SocketAddr,
-        payload: Vec<u8>,
-    },
-    TcpOpen {
-        ts: Timestamp,
-        client: SocketAddr,
-        server: SocketAddr,
-    },
-    TcpData {
-        ts: Timestamp,
-        side: Side,
-        bytes: Vec<u8>,
-    },
-    TcpClose {
-        ts: Timestamp,
-    },
-}
-
-impl Recorder {
-    fn udp(&mut self, from: SocketAddr, to: SocketAddr, payload: &[u8]) {
-        self.events.push(Event::Udp {
-            ts: now(),
-            from,
-            to,
-            payload: payload.to_vec(),
-        });
-    }
-    fn tcp_open(&mut self, client: SocketAddr, server: SocketAddr) {
-        self.events.push(Event::TcpOpen {
-            ts: now(),
-            client,
-            server,
-        });
-    }
-    fn tcp_data(&mut self, side: Side, bytes: &[u8]) {
-        self.events.push(Event::TcpData {
-            ts: now(),
-            side,
-            bytes: bytes.to_vec(),
-        });
-    }
-    fn tcp_close(&mut self) {
-        self.events.push(Event::TcpClose { ts: now() });
-    }
-
-    /// Writes the exchange as Ethernet frames (locally administered MACs; the real
-    /// addresses and ports), checksums computed.
-    fn write(&self, path: &std::path::Path, server: SocketAddr) -> Result<()> {
-        let client_mac = Mac([2, 0, 0, 0, 0, 1]);
-        let server_mac = Mac([2, 0, 0, 0, 0, 2]);
-        let link = LinkSpec {
-            src_mac: client_mac,
-            dst_mac: server_mac,
-            vlans: vec![],
-        };
-        let file = std::fs::File::create(path)
-            .with_context(|| format!("cannot create {}", path.display()))?;
-        let mut writer = CaptureWriter::new(
-            io::BufWriter::new(file),
-            OutputFormat::Pcap,
-            TsResolution::Micro,
-            LinkType::ETHERNET,
-            262_144,
-        );
-        let mut session: Option<TcpSession> = None;
-        let mut rng = Rng::from_entropy();
-        let mut frames: Vec<(Timestamp, Vec<u8>)> = Vec::new();
-        let mut ip_id = 1u16;
-        for event in &self.events {
-            match event {
-                Event::Udp {
-                    ts,
-                    from,
-                    to,
-                    payload,
-                } => {
-                    let outbound = from.ip() != server.ip() || from.port() != server.port();
-                    let link = if outbound {
-                        link.clone()
-                    } else {
-                        link.reversed()
-                    };
-                    let ip = IpSpec {
-                        src: from.ip(),
-                        dst: to.ip(),
-                        ttl: 64,
-                        id: ip_id,
-                    };
-                    ip_id = ip_id.wrapping_add(1);
-                    let mut frame = Vec::new();
-                    build_frame(
-                        &link,
-                        &ip,
-                        &Transport::Udp {
-                            sport: from.port(),
-                            dport: to.port(),
-                        },
-                        payload,
-                        &mut frame,
-                    )?;
-                    frames.push((*ts, frame));
-                }
-                Event::TcpOpen { ts, client, server } => {
-                    let c = Endpoint {
-                        addr: client.ip(),
-                        port: client.port(),
-                        isn: rng.next_u32(),
-                    };
-                    let s = Endpoint {
-                        addr: server.ip(),
-                        port: server.port(),
-                        isn: rng.next_u32(),
-                    };
-                    let mut sess = TcpSession::new(link.clone(), c, s, 64, 65_535);
-                    sess.open(&mut |f| frames.push((*ts, f.to_vec())))?;
-                    session = Some(sess);
-                }
-                Event::TcpData { ts, side, bytes } => {
-                    if let Some(sess) = session.as_mut() {
-                        sess.send(*side, bytes, &mut |f| frames.push((*ts, f.to_vec())))?;
-                    }
-                }
-                Event::TcpClose { ts } => {
-                    if let Some(mut sess) = session.take() {
-                        sess.close(&mut |f| frames.push((*ts, f.to_vec())))?;
-                    }
-                }
-            }
-        }
-        for (ts, frame) in frames {
-            writer.write_packet(0, ts, frame.len() as u32, &frame)?;
-        }
-        writer.finish()?.flush()?;
-        Ok(())
-    }
 }

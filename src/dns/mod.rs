@@ -3,10 +3,13 @@
 
 pub mod digits;
 pub mod encode;
+pub mod extract;
 pub mod info;
 pub mod name;
 pub mod present;
 pub mod rdata;
+pub mod render;
+pub mod stats;
 pub mod types;
 pub mod wire;
 

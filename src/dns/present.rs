@@ -1,10 +1,12 @@
 //! Records in presentation format (RFC 1035 master-file style, as dig prints them).
 
 use std::fmt::Write as _;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::io::{self, Write};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
 
 use super::types;
-use super::wire::{skip_name, NameRef, Record};
+use super::wire::{skip_name, Message, NameRef, Record};
 
 /// Record data as master-file text; types without a text form here, and data that does
 /// not fit its type, as RFC 3597 `\# len hex`.
@@ -197,4 +199,153 @@ pub fn type_text(code: u16) -> String {
 /// `CLASS` mnemonic or RFC 3597 `CLASSnnn`.
 pub fn class_text(code: u16) -> String {
     types::class_name(code).map_or_else(|| format!("CLASS{code}"), str::to_string)
+}
+
+/// How a reply arrived, for the last lines of the dig view.
+pub struct Delivery {
+    pub server: SocketAddr,
+    pub tcp: bool,
+    pub elapsed: Duration,
+    /// Replies ignored because they did not match the query.
+    pub ignored: u32,
+}
+
+/// A reply the way dig shows it: header, flags, EDNS pseudo-section, every section in
+/// presentation format, then query time, server and size.
+pub fn dig(
+    out: &mut impl Write,
+    msg: &[u8],
+    m: &Message<'_>,
+    delivery: &Delivery,
+) -> io::Result<()> {
+    let server = delivery.server;
+    let h = &m.header;
+    let opcode = match h.opcode() {
+        0 => "QUERY".to_string(),
+        2 => "STATUS".to_string(),
+        4 => "NOTIFY".to_string(),
+        5 => "UPDATE".to_string(),
+        n => format!("OPCODE{n}"),
+    };
+    let rcode = m.rcode();
+    let status = types::rcode_name(rcode).map_or_else(|| format!("RCODE{rcode}"), str::to_string);
+    writeln!(
+        out,
+        ";; ->>HEADER<<- opcode: {opcode}, status: {status}, id: {}",
+        h.id
+    )?;
+    let flags: Vec<&str> = [
+        (h.is_response(), "qr"),
+        (h.authoritative(), "aa"),
+        (h.truncated(), "tc"),
+        (h.recursion_desired(), "rd"),
+        (h.recursion_available(), "ra"),
+        (h.authentic_data(), "ad"),
+        (h.checking_disabled(), "cd"),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, f)| *f)
+    .collect();
+    writeln!(
+        out,
+        ";; flags: {}; QUERY: {}, ANSWER: {}, AUTHORITY: {}, ADDITIONAL: {}",
+        flags.join(" "),
+        h.qdcount,
+        h.ancount,
+        h.nscount,
+        h.arcount
+    )?;
+    if let Some(opt) = m.opt() {
+        writeln!(out, "\n;; OPT PSEUDOSECTION:")?;
+        let flags = if opt.ttl & 0x8000 != 0 { " do" } else { "" };
+        writeln!(
+            out,
+            "; EDNS: version: {}, flags:{flags}; udp: {}",
+            (opt.ttl >> 16) & 0xff,
+            opt.class
+        )?;
+        let data = opt.rdata(msg);
+        let mut at = 0;
+        while at + 4 <= data.len() {
+            let code = u16::from_be_bytes([data[at], data[at + 1]]);
+            let len = usize::from(u16::from_be_bytes([data[at + 2], data[at + 3]]));
+            let value = &data[at + 4..(at + 4 + len).min(data.len())];
+            let hex: String = value.iter().map(|b| format!("{b:02x}")).collect();
+            match code {
+                3 => writeln!(
+                    out,
+                    "; NSID: {hex} (\"{}\")",
+                    String::from_utf8_lossy(value)
+                )?,
+                10 => writeln!(out, "; COOKIE: {hex}")?,
+                8 => writeln!(out, "; CLIENT-SUBNET: {hex}")?,
+                15 if value.len() >= 2 => writeln!(
+                    out,
+                    "; EDE: {} (\"{}\")",
+                    u16::from_be_bytes([value[0], value[1]]),
+                    String::from_utf8_lossy(&value[2..])
+                )?,
+                _ => writeln!(out, "; OPTION {code}: {hex}")?,
+            }
+            at += 4 + len;
+        }
+    }
+    writeln!(out, "\n;; QUESTION SECTION:")?;
+    for q in &m.questions {
+        writeln!(
+            out,
+            ";{}\t\t{}\t{}",
+            fqdn(msg, q.name.offset),
+            class_text(q.qclass),
+            type_text(q.qtype)
+        )?;
+    }
+    for (title, records) in [
+        ("ANSWER", &m.answers),
+        ("AUTHORITY", &m.authority),
+        ("ADDITIONAL", &m.additional),
+    ] {
+        let shown: Vec<_> = records
+            .iter()
+            .filter(|r| r.rtype != types::TYPE_OPT)
+            .collect();
+        if shown.is_empty() {
+            continue;
+        }
+        writeln!(out, "\n;; {title} SECTION:")?;
+        for r in shown {
+            writeln!(
+                out,
+                "{}\t{}\t{}\t{}\t{}",
+                fqdn(msg, r.name.offset),
+                r.ttl,
+                class_text(r.class),
+                type_text(r.rtype),
+                rdata(msg, r)
+            )?;
+        }
+    }
+    writeln!(
+        out,
+        "\n;; Query time: {} msec",
+        delivery.elapsed.as_millis()
+    )?;
+    writeln!(
+        out,
+        ";; SERVER: {}#{}({}) ({})",
+        server.ip(),
+        server.port(),
+        server.ip(),
+        if delivery.tcp { "TCP" } else { "UDP" }
+    )?;
+    writeln!(out, ";; MSG SIZE  rcvd: {}", msg.len())?;
+    if delivery.ignored > 0 {
+        writeln!(
+            out,
+            ";; IGNORED: {} replies that did not match the query",
+            delivery.ignored
+        )?;
+    }
+    writeln!(out)
 }

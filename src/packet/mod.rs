@@ -7,6 +7,7 @@
 //! holds them equal) at a fraction of the cost.
 
 pub mod addr;
+pub mod record;
 pub mod tcp_session;
 
 use std::net::IpAddr;

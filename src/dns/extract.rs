@@ -1,0 +1,266 @@
+//! Finding DNS messages in captured frames: link layer, IP (fragments reassembled),
+//! then UDP or TCP on the DNS ports (streams reassembled per direction), or on other
+//! UDP ports when the payload looks like DNS (as tshark's heuristic does).
+
+use crate::capture::{LinkType, Timestamp};
+use crate::dns::wire::Header;
+use crate::ip::{self, PROTO_TCP, PROTO_UDP};
+use crate::link;
+use crate::reassembly::ipfrag::{DatagramKey, Defragmenter, Outcome};
+use crate::reassembly::tcp::{Direction, Event, Segment, TcpReassembler};
+use std::net::IpAddr;
+
+const DNS_PORT: u16 = 53;
+const MDNS_PORT: u16 = 5353;
+const LLMNR_PORT: u16 = 5355;
+/// Notes kept for the caller; beyond these they are only counted.
+const MAX_NOTES: usize = 20;
+
+/// Which protocol a message travels as: they share the wire format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    Dns,
+    Mdns,
+    Llmnr,
+}
+
+impl Protocol {
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Dns => "DNS",
+            Protocol::Mdns => "MDNS",
+            Protocol::Llmnr => "LLMNR",
+        }
+    }
+}
+
+/// Where a message came from.
+#[derive(Clone, Copy, Debug)]
+pub struct Origin {
+    pub frame: u64,
+    pub ts: Timestamp,
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub sport: u16,
+    pub dport: u16,
+    pub tcp: bool,
+    pub protocol: Protocol,
+    /// The message's length on the wire (more than the bytes at hand when the capture
+    /// cut it short).
+    pub reported_len: usize,
+}
+
+/// The protocol of a port, as Wireshark registers them (mDNS is UDP only).
+fn port_protocol(port: u16, tcp: bool, extra: &[u16]) -> Option<Protocol> {
+    match port {
+        DNS_PORT => Some(Protocol::Dns),
+        MDNS_PORT if !tcp => Some(Protocol::Mdns),
+        MDNS_PORT => Some(Protocol::Dns),
+        LLMNR_PORT => Some(Protocol::Llmnr),
+        p if extra.contains(&p) => Some(Protocol::Dns),
+        _ => None,
+    }
+}
+
+/// Wireshark's DNS-over-UDP heuristic (on by default in tshark 4.0), used when neither
+/// port is a known one: a standard query or response with plausible counts that fit.
+fn looks_like_dns(msg: &[u8]) -> bool {
+    let Ok(h) = Header::parse(msg) else {
+        return false;
+    };
+    if msg.len() <= crate::dns::HEADER_LEN || h.opcode() != 0 {
+        return false;
+    }
+    let counts_ok = if h.is_response() {
+        h.qdcount <= 1 && h.ancount <= 100 && h.nscount <= 10
+    } else {
+        h.qdcount == 1 && h.ancount == 0 && h.nscount == 0
+    };
+    let fits = usize::from(h.qdcount) * 6
+        + (usize::from(h.ancount) + usize::from(h.nscount) + usize::from(h.arcount)) * 11
+        <= msg.len() - crate::dns::HEADER_LEN;
+    counts_ok && h.arcount <= 10 && u32::from(h.qdcount) + u32::from(h.ancount) > 0 && fits
+}
+
+/// Finds DNS messages in captured frames: ports, IP fragments, TCP streams.
+pub struct Extractor {
+    /// Ports given with --port.
+    ports: Vec<u16>,
+    heuristic: bool,
+    defrag: Defragmenter,
+    tcp: TcpReassembler,
+    /// TCP gaps and dropped fragments seen; the first MAX_NOTES are kept in `notes`.
+    pub notes_seen: u64,
+    pub notes: Vec<String>,
+}
+
+impl Extractor {
+    pub fn new(extra_ports: &[u16], heuristic: bool) -> Self {
+        Extractor {
+            ports: extra_ports.to_vec(),
+            heuristic,
+            defrag: Defragmenter::new(),
+            tcp: TcpReassembler::new(),
+            notes_seen: 0,
+            notes: Vec::new(),
+        }
+    }
+
+    /// The protocol by port, lower port first (as Wireshark tries them).
+    fn by_port(&self, sport: u16, dport: u16, tcp: bool) -> Option<Protocol> {
+        let (low, high) = if sport <= dport {
+            (sport, dport)
+        } else {
+            (dport, sport)
+        };
+        port_protocol(low, tcp, &self.ports).or_else(|| port_protocol(high, tcp, &self.ports))
+    }
+
+    fn note(&mut self, message: std::fmt::Arguments<'_>) {
+        self.notes_seen += 1;
+        if self.notes.len() < MAX_NOTES {
+            self.notes.push(message.to_string());
+        }
+    }
+
+    /// Takes the notes gathered so far (TCP gaps, dropped fragments).
+    pub fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
+    }
+
+    /// Feeds one captured frame; `found` gets each DNS message it completes.
+    pub fn frame(
+        &mut self,
+        frame: u64,
+        ts: Timestamp,
+        link_type: LinkType,
+        data: &[u8],
+        found: &mut impl FnMut(Origin, &[u8]),
+    ) {
+        let network = link::network(link_type, data);
+        let Ok(header) = ip::parse(network) else {
+            return;
+        };
+        if header.protocol != PROTO_UDP && header.protocol != PROTO_TCP {
+            return;
+        }
+        let reassembled;
+        let payload = match header.fragment {
+            None => header.payload,
+            Some(fragment) => {
+                let key = DatagramKey {
+                    src: header.src,
+                    dst: header.dst,
+                    id: fragment.id,
+                    protocol: header.protocol,
+                };
+                match self.defrag.push(ts, key, fragment, header.payload) {
+                    Outcome::Pending => return,
+                    Outcome::Complete(datagram) => {
+                        reassembled = datagram;
+                        &reassembled[..]
+                    }
+                    Outcome::Dropped(why) => {
+                        self.note(format_args!("frame {frame}: IP fragment dropped: {why}"));
+                        return;
+                    }
+                }
+            }
+        };
+        if header.protocol == PROTO_UDP {
+            let Some(udp) = ip::udp(payload) else { return };
+            let protocol = match self.by_port(udp.sport, udp.dport, false) {
+                Some(p) => p,
+                // Wireshark's other dissectors own the low ports: only guess above them.
+                None if self.heuristic
+                    && udp.sport >= 1024
+                    && udp.dport >= 1024
+                    && looks_like_dns(udp.payload) =>
+                {
+                    Protocol::Dns
+                }
+                None => return,
+            };
+            let origin = Origin {
+                frame,
+                ts,
+                src: header.src,
+                dst: header.dst,
+                sport: udp.sport,
+                dport: udp.dport,
+                tcp: false,
+                protocol,
+                reported_len: udp.reported_len,
+            };
+            found(origin, udp.payload);
+            return;
+        }
+        let Some(tcp) = ip::tcp(payload) else { return };
+        let Some(protocol) = self.by_port(tcp.sport, tcp.dport, true) else {
+            return;
+        };
+        let origin = Origin {
+            frame,
+            ts,
+            src: header.src,
+            dst: header.dst,
+            sport: tcp.sport,
+            dport: tcp.dport,
+            tcp: true,
+            protocol,
+            reported_len: 0,
+        };
+        let dir = Direction {
+            src: header.src,
+            sport: tcp.sport,
+            dst: header.dst,
+            dport: tcp.dport,
+        };
+        let segment = Segment {
+            seq: tcp.seq,
+            syn: tcp.syn,
+            fin: tcp.fin,
+            rst: tcp.rst,
+            payload: tcp.payload,
+        };
+        let mut gaps = Vec::new();
+        self.tcp
+            .push(ts, dir, segment, |m| found(origin, m), |e| gaps.push(e));
+        for Event::Gap { missing, resynced } in gaps {
+            let how = if resynced {
+                "resynchronised"
+            } else {
+                "waiting for a message start"
+            };
+            self.note(format_args!(
+                "frame {frame}: TCP {}:{} -> {}:{}: {missing} bytes missing, {how}",
+                header.src, tcp.sport, header.dst, tcp.dport
+            ));
+        }
+    }
+
+    /// At the end of the input: messages found behind holes that never filled.
+    pub fn finish(&mut self, last: Origin, found: &mut impl FnMut(Origin, &[u8])) {
+        let mut gaps = 0;
+        self.tcp.finish(
+            |dir, m| {
+                let origin = Origin {
+                    src: dir.src,
+                    dst: dir.dst,
+                    sport: dir.sport,
+                    dport: dir.dport,
+                    tcp: true,
+                    protocol: Protocol::Dns,
+                    ..last
+                };
+                found(origin, m)
+            },
+            |_, _| gaps += 1,
+        );
+        if gaps > 0 {
+            self.note(format_args!(
+                "{gaps} TCP gaps never filled at the end of the capture"
+            ));
+        }
+    }
+}
