@@ -39,8 +39,17 @@ fn free_port() -> u16 {
     }
 }
 
-fn start_nsd() -> Nsd {
+/// nsd from PATH, or where Debian puts it (/usr/sbin is not always on PATH).
+fn nsd_binary() -> String {
+    if Path::new("/usr/sbin/nsd").exists() {
+        return "/usr/sbin/nsd".into();
+    }
     require_tool("nsd");
+    "nsd".into()
+}
+
+fn start_nsd() -> Nsd {
+    let nsd_path = nsd_binary();
     let dir = tempfile::tempdir().unwrap();
     let zone = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/zones/example.test.zone");
     let port = free_port();
@@ -51,7 +60,7 @@ fn start_nsd() -> Nsd {
     );
     let conf_path = dir.path().join("nsd.conf");
     std::fs::write(&conf_path, conf).unwrap();
-    let child = Command::new("nsd")
+    let child = Command::new(&nsd_path)
         .arg("-d")
         .arg("-c")
         .arg(&conf_path)
