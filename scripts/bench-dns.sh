@@ -25,7 +25,7 @@ messages=$("$bin" dns "$dir/dns.pcap" | wc -l)
 
 now() { date +%s.%N; }
 time_of() { local t0 t1; t0=$(now); "$@" > /dev/null; t1=$(now); echo "$t1 - $t0" | bc -l; }
-best() { printf '%s\n' "$@" | sort -g | head -1; }
+best() { printf '%s\n' "$@" | sort -g | sed -n 1p; }
 
 tshark_s=$(time_of tshark -n -r "$dir/dns.pcap" -T fields -e _ws.col.Info)
 text_s=$(best "$(time_of "$bin" dns "$dir/dns.pcap")" "$(time_of "$bin" dns "$dir/dns.pcap")" "$(time_of "$bin" dns "$dir/dns.pcap")")

@@ -9,7 +9,7 @@ corpus=../shared/captures
 out=tests/data/dns_info.tsv
 filter='(dns or mdns or llmnr) and not icmp and not icmpv6'
 {
-  printf '# tshark %s; filter: %s\n' "$(tshark --version 2>/dev/null | head -1 | awk '{print $3}')" "$filter"
+  printf '# tshark %s; filter: %s\n' "$(tshark --version 2>/dev/null | sed -n 1p | awk '{print $3}')" "$filter"
   printf '# command: tshark -n -r FILE -Y FILTER -T fields -E separator=/t -e frame.number -e dns.id -e _ws.col.Info\n'
   printf 'file\tframe\tids\tinfo\n'
   awk -F'\t' 'NR > 1 && $4 != "" && ($9 + $12 + $13 > 0) { print $1 }' "$corpus/index.tsv" | sort |
