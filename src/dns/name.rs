@@ -134,21 +134,24 @@ impl FromStr for Name {
     }
 }
 
-/// Appends one label in presentation format (RFC 1035 5.1): `.` and `\` escaped,
-/// bytes outside printable ASCII (space included) as `\DDD`.
-pub fn push_label(out: &mut String, label: &[u8]) {
-    for &b in label {
-        match b {
-            b'.' | b'\\' => {
-                out.push('\\');
-                out.push(b as char);
-            }
-            0x21..=0x7e => out.push(b as char),
-            _ => {
-                let _ = write!(out, "\\{b:03}");
-            }
+/// Appends bytes in presentation format (RFC 1035 5.1): each byte of `special`
+/// after a backslash, bytes from `lowest` to `~` as they are, any other as `\DDD`.
+pub fn push_escaped(out: &mut String, bytes: &[u8], special: &[u8], lowest: u8) {
+    for &b in bytes {
+        if special.contains(&b) {
+            out.push('\\');
+            out.push(b as char);
+        } else if (lowest..=b'~').contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "\\{b:03}");
         }
     }
+}
+
+/// Appends one label: `.` and `\` escaped, spaces and other non-printables as `\DDD`.
+pub fn push_label(out: &mut String, label: &[u8]) {
+    push_escaped(out, label, b".\\", b'!');
 }
 
 impl fmt::Display for Name {

@@ -36,21 +36,10 @@ pub fn fqdn(msg: &[u8], at: usize) -> String {
     }
 }
 
-/// A character-string's text (RFC 1035 5.1): `"` and `\` escaped, bytes outside
-/// printable ASCII as `\DDD`, spaces kept.
+/// A character-string's text (RFC 1035 5.1): `"` and `\` escaped, spaces kept, other
+/// non-printables as `\DDD`.
 pub fn escape_text(out: &mut String, bytes: &[u8]) {
-    for &b in bytes {
-        match b {
-            b'"' | b'\\' => {
-                out.push('\\');
-                out.push(b as char);
-            }
-            0x20..=0x7e => out.push(b as char),
-            _ => {
-                let _ = write!(out, "\\{b:03}");
-            }
-        }
-    }
+    super::name::push_escaped(out, bytes, b"\"\\", b' ');
 }
 
 /// A character-string in double quotes.
