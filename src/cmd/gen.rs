@@ -617,15 +617,9 @@ impl Plan {
                 let mut frames: Vec<Vec<u8>> = Vec::new();
                 let mut emit = |f: &[u8]| frames.push(f.to_vec());
                 session.open(&mut emit)?;
-                session.send(
-                    Side::Client,
-                    &with_length_prefix(&query.encode()),
-                    &mut emit,
-                )?;
+                session.send(Side::Client, &query.encode_tcp(), &mut emit)?;
                 match &response {
-                    Some(r) => {
-                        session.send(Side::Server, &with_length_prefix(&r.encode()), &mut emit)?
-                    }
+                    Some(r) => session.send(Side::Server, &r.encode_tcp(), &mut emit)?,
                     None => session.ack(Side::Server, &mut emit)?,
                 }
                 session.close(&mut emit)?;
@@ -755,14 +749,6 @@ impl Plan {
         }
         q
     }
-}
-
-/// The 2-byte length prefix of DNS over TCP (RFC 1035 4.2.2).
-pub fn with_length_prefix(message: &[u8]) -> Vec<u8> {
-    let mut v = Vec::with_capacity(message.len() + 2);
-    v.extend_from_slice(&(message.len() as u16).to_be_bytes());
-    v.extend_from_slice(message);
-    v
 }
 
 /// The response to `query` that the user described with --answer / --rcode.

@@ -506,9 +506,7 @@ fn exchange_tcp(
     stream.set_read_timeout(Some(timeout))?;
     let mut out = Vec::new();
     for q in queries {
-        let wire = q.encode();
-        out.extend_from_slice(&(wire.len() as u16).to_be_bytes());
-        out.extend_from_slice(&wire);
+        out.extend_from_slice(&q.encode_tcp());
     }
     stream
         .write_all(&out)

@@ -119,6 +119,15 @@ impl Message {
             | u16::from(self.rcode & 0xf)
     }
 
+    /// The message as DNS over TCP sends it: behind its 2-byte length (RFC 1035 4.2.2).
+    pub fn encode_tcp(&self) -> Vec<u8> {
+        let wire = self.encode();
+        let mut framed = Vec::with_capacity(wire.len() + 2);
+        framed.extend_from_slice(&(wire.len().min(0xffff) as u16).to_be_bytes());
+        framed.extend_from_slice(&wire);
+        framed
+    }
+
     /// The message in wire format.
     pub fn encode(&self) -> Vec<u8> {
         let mut e = Encoder {
