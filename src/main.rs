@@ -21,7 +21,14 @@ use pcaptool::cmd::{self, UsageError};
 ///   pcaptool query example.com AAAA @9.9.9.9
 ///   pcaptool completions bash > /etc/bash_completion.d/pcaptool
 #[derive(Debug, Parser)]
-#[command(name = "pcaptool", version, about, long_about, max_term_width = 100)]
+#[command(
+    name = "pcaptool",
+    version,
+    about,
+    long_about,
+    max_term_width = 100,
+    verbatim_doc_comment
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -39,6 +46,7 @@ enum Command {
     /// Print shell completions.
     ///
     /// Example: pcaptool completions zsh > ~/.zfunc/_pcaptool
+    #[command(verbatim_doc_comment)]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
@@ -46,6 +54,7 @@ enum Command {
     /// Print the manual page (roff) on standard output.
     ///
     /// Example: pcaptool man > pcaptool.1 && man ./pcaptool.1
+    #[command(verbatim_doc_comment)]
     Man,
 }
 

@@ -33,6 +33,7 @@ use crate::dns::wire::Message;
 ///   pcaptool dns big.pcap.gz --stats --top 20
 ///   pcaptool dns capture.pcap --port 8053 --qtype AAAA --rcode NXDOMAIN --name example.com
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// Capture to read ('-' for standard input; gzip is recognised).
     pub input: PathBuf,

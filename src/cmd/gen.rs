@@ -32,6 +32,7 @@ const SNAPLEN: u32 = 262_144;
 ///   pcaptool gen dns example.com www.example.org -t AAAA --tcp --responses --answer 2001:db8::1 -o dns.pcapng --format pcapng
 ///   pcaptool gen syn --count 10 -o - | tcpdump -nr -
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     #[command(subcommand)]
     pub mode: Mode,
@@ -43,14 +44,17 @@ pub enum Mode {
     /// octets) towards 10.0.0.1:80, random source ports and sequence numbers.
     ///
     /// Example: pcaptool gen syn --count 70000 --src 10.0.0.0/8 --dst 192.0.2.10 --dport 443 -o syn.pcap
+    #[command(verbatim_doc_comment)]
     Syn(SynArgs),
     /// UDP datagrams with a payload given as text, hex, a file, or a size.
     ///
     /// Example: pcaptool gen udp --payload "hello" --dport 9999 --count 5 -o udp.pcap
+    #[command(verbatim_doc_comment)]
     Udp(UdpArgs),
     /// DNS queries (and, with --responses, answers), over UDP or TCP.
     ///
     /// Example: pcaptool gen dns example.com -t MX --edns --do --responses -o dns.pcap
+    #[command(verbatim_doc_comment)]
     Dns(DnsArgs),
     /// Many interleaved TCP and UDP flows with realistic packet sizes (a mix of bare
     /// ACKs, mid-sized and full 1514-byte frames), for exercising `split` and friends.
@@ -58,6 +62,7 @@ pub enum Mode {
     /// each flow appears once in order, then packets pick flows with a heavy tail.
     ///
     /// Example: pcaptool gen mix --flows 10000 --count 1500000 -o mix.pcap
+    #[command(verbatim_doc_comment)]
     Mix(MixArgs),
 }
 

@@ -12,6 +12,7 @@ use crate::capture::{self, LinkType, Timestamp};
 ///
 /// Example: pcaptool info capture.pcapng
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// Capture files (pcap, pcapng, snoop; gzip-compressed or not); '-' reads standard input.
     #[arg(required = true)]

@@ -64,6 +64,7 @@ fn failure(status: u8, message: impl Into<String>) -> anyhow::Error {
 ///   pcaptool query @127.0.0.1:5353 www.example.test MX --tcp --pcap exchange.pcap
 ///   pcaptool query --batch names.txt @::1 --tcp --format text
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// NAME [TYPE] [@SERVER[:PORT]], in any order. Example: example.com MX @127.0.0.1
     #[arg(required_unless_present = "batch", value_name = "NAME|TYPE|@SERVER")]

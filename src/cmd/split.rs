@@ -47,6 +47,7 @@ const RESERVED_FDS: u64 = 16;
 ///   pcaptool split big.pcapng.gz -o flows --by conversation --manifest json
 ///   tcpdump -w - -c 1000 | pcaptool split - -o live
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// Capture to split ('-' for standard input; gzip is recognised).
     pub input: PathBuf,
