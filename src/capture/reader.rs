@@ -19,6 +19,9 @@ use super::{CaptureError, LinkType, Timestamp};
 const MAX_RECORD_LEN: u64 = 64 << 20;
 const READ_CHUNK: usize = 1 << 20;
 const MAX_WARNINGS: usize = 100;
+/// Interfaces one pcapng section may describe: their descriptions are kept (every
+/// packet may refer to any of them), so a hostile file must not grow them forever.
+const MAX_INTERFACES: usize = 65_536;
 
 const PCAP_MAGIC_MICRO: u32 = 0xa1b2_c3d4;
 const PCAP_MAGIC_NANO: u32 = 0xa1b2_3c4d;
@@ -575,6 +578,12 @@ impl CaptureReader {
                     let State::PcapNg { interfaces, .. } = &mut self.state else {
                         unreachable!()
                     };
+                    if interfaces.len() >= MAX_INTERFACES {
+                        return Err(self.corrupt(
+                            format!("more than {MAX_INTERFACES} interfaces in one section"),
+                            0,
+                        ));
+                    }
                     interfaces.push(interface);
                     self.header
                         .extend_from_slice(&self.buf[self.start..self.start + total]);

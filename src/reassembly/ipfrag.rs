@@ -1,6 +1,7 @@
 //! IPv4 and IPv6 fragment reassembly, bounded: at most `MAX_DATAGRAMS` datagrams in
-//! progress, each at most 65,535 bytes from at most `MAX_PIECES` fragments, dropped
-//! when their first fragment is older than the timeout (in capture time).
+//! progress, each at most 65,535 bytes from at most `MAX_PIECES` fragments holding at
+//! most twice that (overlaps included), dropped when their first fragment is older
+//! than the timeout (in capture time). At most 128 MiB in all, whatever the input.
 
 use foldhash::HashMap;
 use std::net::IpAddr;
@@ -8,7 +9,7 @@ use std::net::IpAddr;
 use crate::capture::Timestamp;
 use crate::ip::Fragment;
 
-const MAX_DATAGRAMS: usize = 4096;
+const MAX_DATAGRAMS: usize = 1024;
 const MAX_PIECES: usize = 128;
 const MAX_DATAGRAM_LEN: u32 = 65_535;
 /// Linux's default ipfrag_time.
@@ -28,6 +29,8 @@ struct Pending {
     pieces: Vec<(u32, Vec<u8>)>,
     /// Known once the last fragment (no "more" flag) arrived.
     total: Option<u32>,
+    /// Bytes held in `pieces`.
+    bytes: usize,
 }
 
 /// What happened to a fragment.
@@ -90,11 +93,17 @@ impl Defragmenter {
             first_seen: ts,
             pieces: Vec::new(),
             total: None,
+            bytes: 0,
         });
         if entry.pieces.len() >= MAX_PIECES {
             self.pending.remove(&key);
             return Outcome::Dropped("more than 128 fragments");
         }
+        if entry.bytes + payload.len() > 2 * MAX_DATAGRAM_LEN as usize {
+            self.pending.remove(&key);
+            return Outcome::Dropped("overlapping fragments carrying more than twice a datagram");
+        }
+        entry.bytes += payload.len();
         entry.pieces.push((fragment.offset, payload.to_vec()));
         if !fragment.more {
             entry.total = Some(end);

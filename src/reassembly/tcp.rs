@@ -20,6 +20,9 @@ use crate::capture::Timestamp;
 
 /// Directions tracked at once; beyond this the least recently active is forgotten.
 pub const MAX_STREAMS: usize = 65_536;
+/// Bytes all directions may hold together; beyond this the least recently active are
+/// forgotten, so that many half-finished streams cannot add up without limit.
+pub const MAX_HELD_BYTES: usize = 128 << 20;
 /// Out-of-order bytes kept per direction while waiting for a hole to fill.
 const MAX_QUEUED_BYTES: usize = 256 << 10;
 const MAX_QUEUED_SEGMENTS: usize = 64;
@@ -79,11 +82,22 @@ struct Stream {
     last_seen: u64,
 }
 
+impl Stream {
+    /// Memory this direction holds.
+    fn held(&self) -> usize {
+        self.buf.capacity()
+            + self.queued_bytes
+            + self.island.as_ref().map_or(0, |i| i.buf.capacity())
+    }
+}
+
 #[derive(Default)]
 pub struct TcpReassembler {
     streams: HashMap<Direction, Stream>,
     clock: u64,
-    /// Directions forgotten to stay under MAX_STREAMS.
+    /// Bytes held by all streams together (partial messages, queues, islands).
+    held: usize,
+    /// Directions forgotten to stay under MAX_STREAMS or MAX_HELD_BYTES.
     pub evicted: u64,
 }
 
@@ -141,6 +155,7 @@ impl TcpReassembler {
             self.evict();
         }
         let stream = self.streams.entry(dir).or_default();
+        let held_before = stream.held();
         stream.last_seen = self.clock;
         if seg.syn {
             *stream = Stream {
@@ -157,9 +172,19 @@ impl TcpReassembler {
             };
             Self::receive(stream, data_seq, seg.payload, &mut message, &mut event);
         }
+        self.held = self.held - held_before + stream.held();
         if (seg.rst || seg.fin) && stream.queued.is_empty() {
             // Nothing more can complete in this direction.
-            self.streams.remove(&dir);
+            self.remove(&dir);
+        }
+        while self.held > MAX_HELD_BYTES && !self.streams.is_empty() {
+            self.evict();
+        }
+    }
+
+    fn remove(&mut self, dir: &Direction) {
+        if let Some(stream) = self.streams.remove(dir) {
+            self.held -= stream.held();
         }
     }
 
@@ -335,6 +360,7 @@ impl TcpReassembler {
             }
         }
         self.streams.clear();
+        self.held = 0;
     }
 
     fn evict(&mut self) {
@@ -344,7 +370,7 @@ impl TcpReassembler {
             .min_by_key(|(_, s)| s.last_seen)
             .map(|(d, _)| *d)
         {
-            self.streams.remove(&oldest);
+            self.remove(&oldest);
             self.evicted += 1;
         }
     }
@@ -523,6 +549,44 @@ mod tests {
             (1 + 84 + 10, &three[10..], false),
         ]);
         assert_eq!(ids, [2, 1, 3]);
+    }
+
+    #[test]
+    fn memory_held_by_all_streams_is_bounded() {
+        // Thousands of directions, each stuck in the middle of a 64 KB message.
+        let mut r = TcpReassembler::new();
+        let mut partial = vec![0xffu8, 0xff];
+        partial.extend(std::iter::repeat_n(0u8, 60_000));
+        for i in 0..3000u32 {
+            let d = Direction {
+                src: std::net::IpAddr::from(i.to_be_bytes()),
+                sport: 1,
+                dst: "10.0.0.2".parse().unwrap(),
+                dport: 53,
+            };
+            let syn = Segment {
+                seq: 0,
+                syn: true,
+                fin: false,
+                rst: false,
+                payload: &[],
+            };
+            r.push(Timestamp::default(), d, syn, |_| {}, |_| {});
+            let data = Segment {
+                seq: 1,
+                syn: false,
+                fin: false,
+                rst: false,
+                payload: &partial,
+            };
+            r.push(Timestamp::default(), d, data, |_| {}, |_| {});
+            assert!(
+                r.held <= MAX_HELD_BYTES + 2 * partial.len(),
+                "{} bytes held",
+                r.held
+            );
+        }
+        assert!(r.evicted > 0);
     }
 
     #[test]
