@@ -66,24 +66,24 @@ pub enum IpError {
 
 /// The two addresses only: the cheapest look, for splitting by pair.
 pub fn addresses(network: Network<'_>) -> Option<(IpAddr, IpAddr)> {
+    let four = |b: &[u8], at: usize| -> Option<IpAddr> {
+        Some(IpAddr::V4(Ipv4Addr::from(
+            <[u8; 4]>::try_from(b.get(at..at + 4)?).ok()?,
+        )))
+    };
+    let sixteen = |b: &[u8], at: usize| -> Option<IpAddr> {
+        Some(IpAddr::V6(Ipv6Addr::from(
+            <[u8; 16]>::try_from(b.get(at..at + 16)?).ok()?,
+        )))
+    };
     match network {
-        Network::Ipv4(b) => Some((
-            IpAddr::V4(Ipv4Addr::from(
-                <[u8; 4]>::try_from(&b[IPV4_SRC..IPV4_SRC + 4]).ok()?,
-            )),
-            IpAddr::V4(Ipv4Addr::from(
-                <[u8; 4]>::try_from(&b[IPV4_DST..IPV4_DST + 4]).ok()?,
-            )),
-        )),
-        Network::Ipv6(b) => Some((
-            IpAddr::V6(Ipv6Addr::from(
-                <[u8; 16]>::try_from(&b[IPV6_SRC..IPV6_SRC + 16]).ok()?,
-            )),
-            IpAddr::V6(Ipv6Addr::from(
-                <[u8; 16]>::try_from(&b[IPV6_DST..IPV6_DST + 16]).ok()?,
-            )),
-        )),
-        Network::NotIp => None,
+        Network::Ipv4(b) if b.len() >= IPV4_MIN_HEADER => {
+            Some((four(b, IPV4_SRC)?, four(b, IPV4_DST)?))
+        }
+        Network::Ipv6(b) if b.len() >= IPV6_HEADER => {
+            Some((sixteen(b, IPV6_SRC)?, sixteen(b, IPV6_DST)?))
+        }
+        _ => None,
     }
 }
 
@@ -311,6 +311,15 @@ mod tests {
         );
         assert_eq!(h.payload.len(), 12);
         assert_eq!(ports(h.protocol, h.payload), Some((53, 53)));
+    }
+
+    #[test]
+    fn short_slices_are_not_ip() {
+        for len in 0..40 {
+            let b = vec![0x45u8; len];
+            let _ = parse(Network::Ipv4(&b));
+            let _ = parse(Network::Ipv6(&b));
+        }
     }
 
     #[test]
