@@ -21,6 +21,20 @@ pub fn push_u64(out: &mut Vec<u8>, n: u64) {
     }
 }
 
+/// Appends `n` in decimal to a `String`.
+pub fn push_u64_str(out: &mut String, n: u64) {
+    let mut buf = Vec::with_capacity(20);
+    push_u64(&mut buf, n);
+    out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
+}
+
+/// Appends an IP address to a `String` (as [`push_ip`] writes it).
+pub fn push_ip_str(out: &mut String, addr: std::net::IpAddr) {
+    let mut buf = Vec::with_capacity(40);
+    push_ip(&mut buf, addr);
+    out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
+}
+
 /// Appends a byte in decimal (IPv4 octets: the commonest number we print).
 #[inline]
 fn push_u8(out: &mut Vec<u8>, n: u8) {

@@ -15,26 +15,24 @@ pub fn json_str(out: &mut String, s: &str) {
     out.push('"');
     let bytes = s.as_bytes();
     let mut run = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let escape: Option<&str> = match b {
-            b'"' => Some("\\\""),
-            b'\\' => Some("\\\\"),
-            b'\n' => Some("\\n"),
-            b'\r' => Some("\\r"),
-            b'\t' => Some("\\t"),
-            0..=0x1f => Some(""),
-            _ => None,
-        };
-        if let Some(replacement) = escape {
-            // Everything escaped is ASCII, so these are character boundaries.
-            out.push_str(&s[run..i]);
-            if replacement.is_empty() {
+    while let Some(p) = bytes[run..]
+        .iter()
+        .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
+    {
+        let at = run + p;
+        // Everything escaped is ASCII, so these are character boundaries.
+        out.push_str(&s[run..at]);
+        match bytes[at] {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            b => {
                 let _ = write!(out, "\\u{b:04x}");
-            } else {
-                out.push_str(replacement);
             }
-            run = i + 1;
         }
+        run = at + 1;
     }
     out.push_str(&s[run..]);
     out.push('"');
@@ -174,7 +172,10 @@ impl<'o> Obj<'o> {
     fn str(&mut self, k: &str, v: &str) {
         json_str(self.key(k), v);
     }
-    fn num(&mut self, k: &str, v: impl std::fmt::Display) {
+    fn num(&mut self, k: &str, v: impl Into<u64>) {
+        super::digits::push_u64_str(self.key(k), v.into());
+    }
+    fn float(&mut self, k: &str, v: f64) {
         let _ = write!(self.key(k), "{v}");
     }
     fn text(&mut self, k: &str, v: &[u8]) {
@@ -202,14 +203,14 @@ pub fn write_json(msg: &[u8], record: &Record, out: &mut String) {
         Ok(()) => {
             let mut o = Obj::new(out);
             o.str("error", "record data longer than its fields");
-            o.num("offset", f.at);
+            o.num("offset", f.at as u64);
             o.str("hex", &hex(record.rdata(msg)));
             o.end();
         }
         Err(e) => {
             let mut o = Obj::new(out);
             o.str("error", &e.to_string());
-            o.num("offset", e.offset());
+            o.num("offset", e.offset() as u64);
             o.str("hex", &hex(record.rdata(msg)));
             o.end();
         }
@@ -366,12 +367,12 @@ fn typed(f: &mut Fields<'_>, record: &Record, out: &mut String) -> Result<(), De
                 );
                 let angle = |raw: u32| (f64::from(raw) - f64::from(1u32 << 31)) / 3_600_000.0;
                 let (lat, lon, alt) = (f.u32("latitude")?, f.u32("longitude")?, f.u32("altitude")?);
-                o.num("size_m", size(s));
-                o.num("horizontal_precision_m", size(h));
-                o.num("vertical_precision_m", size(v));
-                o.num("latitude", angle(lat));
-                o.num("longitude", angle(lon));
-                o.num("altitude_m", (f64::from(alt) - 10_000_000.0) / 100.0);
+                o.float("size_m", size(s));
+                o.float("horizontal_precision_m", size(h));
+                o.float("vertical_precision_m", size(v));
+                o.float("latitude", angle(lat));
+                o.float("longitude", angle(lon));
+                o.float("altitude_m", (f64::from(alt) - 10_000_000.0) / 100.0);
             } else {
                 o.str("data", &hex(f.rest()));
             }
@@ -620,7 +621,7 @@ fn edns_option(out: &mut String, code: u16, data: &[u8]) {
         }
         12 => {
             o.str("name", "PADDING");
-            o.num("length", data.len());
+            o.num("length", data.len() as u64);
         }
         15 if data.len() >= 2 => {
             o.str("name", "EDE");
