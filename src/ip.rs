@@ -6,18 +6,30 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::link::Network;
 
-const IPV4_MIN_HEADER: usize = 20;
+// Field offsets, shared with the frame builder in `packet` (which writes what this reads).
+pub(crate) const IPV4_MIN_HEADER: usize = 20;
 const IPV4_TOTAL_LEN: usize = 2;
-const IPV4_ID: usize = 4;
+pub(crate) const IPV4_ID: usize = 4;
 const IPV4_FRAGMENT: usize = 6;
 const IPV4_PROTOCOL: usize = 9;
-const IPV4_SRC: usize = 12;
-const IPV4_DST: usize = 16;
-const IPV6_HEADER: usize = 40;
+pub(crate) const IPV4_CHECKSUM: usize = 10;
+pub(crate) const IPV4_SRC: usize = 12;
+pub(crate) const IPV4_DST: usize = 16;
+pub(crate) const IPV6_HEADER: usize = 40;
 const IPV6_PAYLOAD_LEN: usize = 4;
 const IPV6_NEXT_HEADER: usize = 6;
-const IPV6_SRC: usize = 8;
-const IPV6_DST: usize = 24;
+pub(crate) const IPV6_SRC: usize = 8;
+pub(crate) const IPV6_DST: usize = 24;
+pub(crate) const L4_SRC_PORT: usize = 0;
+pub(crate) const L4_DST_PORT: usize = 2;
+const UDP_HEADER: usize = 8;
+const UDP_LENGTH: usize = 4;
+pub(crate) const UDP_CHECKSUM: usize = 6;
+const TCP_MIN_HEADER: usize = 20;
+pub(crate) const TCP_SEQ: usize = 4;
+const TCP_DATA_OFFSET: usize = 12;
+const TCP_FLAGS: usize = 13;
+pub(crate) const TCP_CHECKSUM: usize = 16;
 
 pub const PROTO_TCP: u8 = 6;
 pub const PROTO_UDP: u8 = 17;
@@ -212,15 +224,12 @@ pub struct Udp<'a> {
     pub reported_len: usize,
 }
 
-const UDP_HEADER: usize = 8;
-const TCP_MIN_HEADER: usize = 20;
-
 /// Reads the UDP header at the start of an IP payload.
 pub fn udp(payload: &[u8]) -> Option<Udp<'_>> {
     if payload.len() < UDP_HEADER {
         return None;
     }
-    let length = usize::from(be16(payload, 4));
+    let length = usize::from(be16(payload, UDP_LENGTH));
     // A length below the header or beyond the packet is wrong: take what is there.
     let end = if (UDP_HEADER..=payload.len()).contains(&length) {
         length
@@ -228,8 +237,8 @@ pub fn udp(payload: &[u8]) -> Option<Udp<'_>> {
         payload.len()
     };
     Some(Udp {
-        sport: be16(payload, 0),
-        dport: be16(payload, 2),
+        sport: be16(payload, L4_SRC_PORT),
+        dport: be16(payload, L4_DST_PORT),
         payload: &payload[UDP_HEADER..end],
         reported_len: length.saturating_sub(UDP_HEADER).max(end - UDP_HEADER),
     })
@@ -252,15 +261,20 @@ pub fn tcp(payload: &[u8]) -> Option<Tcp<'_>> {
     if payload.len() < TCP_MIN_HEADER {
         return None;
     }
-    let header_len = usize::from(payload[12] >> 4) * 4;
+    let header_len = usize::from(payload[TCP_DATA_OFFSET] >> 4) * 4;
     if header_len < TCP_MIN_HEADER || header_len > payload.len() {
         return None;
     }
-    let flags = payload[13];
+    let flags = payload[TCP_FLAGS];
     Some(Tcp {
-        sport: be16(payload, 0),
-        dport: be16(payload, 2),
-        seq: u32::from_be_bytes([payload[4], payload[5], payload[6], payload[7]]),
+        sport: be16(payload, L4_SRC_PORT),
+        dport: be16(payload, L4_DST_PORT),
+        seq: u32::from_be_bytes([
+            payload[TCP_SEQ],
+            payload[TCP_SEQ + 1],
+            payload[TCP_SEQ + 2],
+            payload[TCP_SEQ + 3],
+        ]),
         fin: flags & 0x01 != 0,
         syn: flags & 0x02 != 0,
         rst: flags & 0x04 != 0,

@@ -12,6 +12,12 @@ pub mod tcp_session;
 
 use std::net::IpAddr;
 
+use crate::ip::{
+    IPV4_CHECKSUM, IPV4_DST, IPV4_ID, IPV4_MIN_HEADER, IPV4_SRC, IPV6_DST, IPV6_HEADER, IPV6_SRC,
+    L4_DST_PORT, L4_SRC_PORT, TCP_CHECKSUM, TCP_SEQ, UDP_CHECKSUM,
+};
+use crate::link::{ETHERNET_HEADER_LEN, VLAN_TAG_LEN};
+
 use etherparse::checksum::Sum16BitWords;
 use etherparse::{
     IpHeaders, IpNumber, Ipv4Header, Ipv6FlowLabel, Ipv6Header, PacketBuilder, TcpHeader,
@@ -21,21 +27,6 @@ pub use addr::{AddrRange, Mac, PortSpec};
 
 /// Shortest Ethernet frame without its 4-byte FCS (which captures do not hold).
 pub const ETHERNET_MIN_LEN: usize = 60;
-const ETHERNET_HEADER_LEN: usize = 14;
-const VLAN_TAG_LEN: usize = 4;
-const IPV4_HEADER_LEN: usize = 20;
-const IPV6_HEADER_LEN: usize = 40;
-const IPV4_ID: usize = 4;
-const IPV4_CHECKSUM: usize = 10;
-const IPV4_SRC: usize = 12;
-const IPV4_DST: usize = 16;
-const IPV6_SRC: usize = 8;
-const IPV6_DST: usize = 24;
-const L4_SRC_PORT: usize = 0;
-const L4_DST_PORT: usize = 2;
-const TCP_SEQ: usize = 4;
-const TCP_CHECKSUM: usize = 16;
-const UDP_CHECKSUM: usize = 6;
 /// Largest IP packet we put in one frame (Ethernet MTU).
 pub const MTU: usize = 1500;
 
@@ -177,12 +168,7 @@ impl FrameTemplate {
         build_frame(link, ip, transport, payload, &mut frame)?;
         let l3 = link.header_len();
         let ipv6 = ip.src.is_ipv6();
-        let l4 = l3
-            + if ipv6 {
-                IPV6_HEADER_LEN
-            } else {
-                IPV4_HEADER_LEN
-            };
+        let l4 = l3 + if ipv6 { IPV6_HEADER } else { IPV4_MIN_HEADER };
         let tcp = matches!(transport, Transport::Tcp(_));
         let header_len = if tcp {
             match transport {
