@@ -125,19 +125,7 @@ fn exercise_tcp(messages: &[Vec<u8>], rng: &mut Rng) {
     let isn = rng.next_u32();
     let syn = rng.below(2) == 0;
     if syn {
-        r.push(
-            Timestamp::default(),
-            dir,
-            Segment {
-                seq: isn,
-                syn: true,
-                fin: false,
-                rst: false,
-                payload: &[],
-            },
-            |_| {},
-            |_| {},
-        );
+        r.push(Timestamp::default(), dir, Segment::syn(isn), |_| {}, |_| {});
     }
     for (at, len) in segments {
         if rng.below(10) == 0 {

@@ -286,14 +286,7 @@ fn shuffle_tcp(input: &Path, output: &Path) {
             i += 1;
         }
     }
-    let file = std::fs::File::create(output).unwrap();
-    let mut w = CaptureWriter::new(
-        file,
-        OutputFormat::Pcap,
-        TsResolution::Micro,
-        LinkType::ETHERNET,
-        65535,
-    );
+    let mut w = ethernet_pcap(output);
     for (ts, data) in out {
         w.write_packet(0, ts, data.len() as u32, &data).unwrap();
     }
@@ -336,16 +329,21 @@ fn tcp_streams_reassemble_whatever_the_segment_order() {
     assert_eq!(theirs, 6);
 }
 
-/// A capture holding the given UDP payloads to port 53.
-fn udp_capture(path: &Path, payloads: &[Vec<u8>]) {
+/// A new Ethernet pcap file (microseconds) at `path`.
+fn ethernet_pcap(path: &Path) -> CaptureWriter<std::fs::File> {
     let file = std::fs::File::create(path).unwrap();
-    let mut w = CaptureWriter::new(
+    CaptureWriter::new(
         file,
         OutputFormat::Pcap,
         TsResolution::Micro,
         LinkType::ETHERNET,
         65535,
-    );
+    )
+}
+
+/// A capture holding the given UDP payloads to port 53.
+fn udp_capture(path: &Path, payloads: &[Vec<u8>]) {
+    let mut w = ethernet_pcap(path);
     let link = LinkSpec {
         src_mac: Mac([2, 0, 0, 0, 0, 1]),
         dst_mac: Mac([2, 0, 0, 0, 0, 2]),

@@ -47,6 +47,30 @@ pub struct Segment<'a> {
     pub payload: &'a [u8],
 }
 
+impl<'a> Segment<'a> {
+    /// A SYN carrying no data: the start of a stream.
+    pub fn syn(seq: u32) -> Self {
+        Segment {
+            seq,
+            syn: true,
+            fin: false,
+            rst: false,
+            payload: &[],
+        }
+    }
+
+    /// A segment carrying `payload` and no flags.
+    pub fn data(seq: u32, payload: &'a [u8]) -> Self {
+        Segment {
+            seq,
+            syn: false,
+            fin: false,
+            rst: false,
+            payload,
+        }
+    }
+}
+
 /// What reassembly noticed besides messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -503,19 +527,7 @@ mod tests {
             rst: false,
             payload,
         };
-        r.push(
-            Timestamp::default(),
-            d,
-            Segment {
-                seq: 0,
-                syn: true,
-                fin: false,
-                rst: false,
-                payload: &[],
-            },
-            |_| {},
-            |_| {},
-        );
+        r.push(Timestamp::default(), d, Segment::syn(0), |_| {}, |_| {});
         r.push(
             Timestamp::default(),
             d,
@@ -564,21 +576,9 @@ mod tests {
                 dst: "10.0.0.2".parse().unwrap(),
                 dport: 53,
             };
-            let syn = Segment {
-                seq: 0,
-                syn: true,
-                fin: false,
-                rst: false,
-                payload: &[],
-            };
+            let syn = Segment::syn(0);
             r.push(Timestamp::default(), d, syn, |_| {}, |_| {});
-            let data = Segment {
-                seq: 1,
-                syn: false,
-                fin: false,
-                rst: false,
-                payload: &partial,
-            };
+            let data = Segment::data(1, &partial);
             r.push(Timestamp::default(), d, data, |_| {}, |_| {});
             assert!(
                 r.held <= MAX_HELD_BYTES + 2 * partial.len(),
