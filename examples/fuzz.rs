@@ -11,7 +11,8 @@
 use std::time::{Duration, Instant};
 
 use pcaptool::capture::Timestamp;
-use pcaptool::dns::{info, rdata, wire};
+use pcaptool::dns::view::{info, json_rdata as rdata};
+use pcaptool::dns::wire;
 use pcaptool::reassembly::tcp::{Direction, Segment, TcpReassembler};
 use pcaptool::rng::Rng;
 
@@ -23,7 +24,7 @@ fn corpus_messages() -> Vec<Vec<u8>> {
             let Ok(mut reader) = pcaptool::capture::open(&entry.path()) else {
                 continue;
             };
-            let mut extractor = pcaptool::dns::extract::Extractor::new(&[], true);
+            let mut extractor = pcaptool::dns::analysis::find::Extractor::new(&[], true);
             let mut frame = 0;
             while let Ok(Some(r)) = reader.next_record() {
                 frame += 1;

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use pcaptool::capture::CaptureError;
-use pcaptool::cmd::{self, UsageError};
+mod cli;
+use cli::UsageError;
 
 /// Craft, split and decode packet captures.
 ///
@@ -38,11 +39,11 @@ struct Cli {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
-    Gen(cmd::gen::Args),
-    Info(cmd::info::Args),
-    Split(cmd::split::Args),
-    Dns(cmd::dns::Args),
-    Query(cmd::query::Args),
+    Gen(cli::gen::Args),
+    Info(cli::info::Args),
+    Split(cli::split::Args),
+    Dns(cli::dns::Args),
+    Query(cli::query::Args),
     /// Print shell completions.
     ///
     /// Example: pcaptool completions zsh > ~/.zfunc/_pcaptool
@@ -61,11 +62,11 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
-        Command::Gen(args) => cmd::gen::run(args),
-        Command::Info(args) => cmd::info::run(args),
-        Command::Split(args) => cmd::split::run(args),
-        Command::Dns(args) => cmd::dns::run(args),
-        Command::Query(args) => cmd::query::run(args),
+        Command::Gen(args) => cli::gen::run(args),
+        Command::Info(args) => cli::info::run(args),
+        Command::Split(args) => cli::split::run(args),
+        Command::Dns(args) => cli::dns::run(args),
+        Command::Query(args) => cli::query::run(args),
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "pcaptool", &mut io::stdout());
             Ok(())
@@ -84,11 +85,11 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            if let Some(failure) = e.downcast_ref::<cmd::query::QueryFailure>() {
+            if let Some(failure) = e.downcast_ref::<cli::query::QueryFailure>() {
                 eprintln!("pcaptool: {failure}");
                 return ExitCode::from(failure.status);
             }
-            eprintln!("pcaptool: error: {e:#}");
+            eprintln!("pcaptool: error: {}", cli::error_line(&e));
             let bad_input = e.chain().any(|c| {
                 c.downcast_ref::<UsageError>().is_some()
                     || c.downcast_ref::<CaptureError>().is_some_and(CaptureError::is_bad_input)

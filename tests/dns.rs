@@ -157,7 +157,7 @@ fn info_column_matches_tshark_on_the_corpus() {
 
 /// Every DNS message in the corpus, found with pcaptool's own extractor.
 fn corpus_messages() -> Vec<(String, Vec<u8>, bool)> {
-    use pcaptool::dns::extract::{Extractor, Protocol};
+    use pcaptool::dns::analysis::find::{Extractor, Protocol};
     let mut messages = Vec::new();
     for row in corpus_index() {
         if !row.get("capinfos_error").is_empty() || row.get("format").is_empty() {
@@ -311,7 +311,7 @@ fn decoder_agrees_with_hickory_field_by_field() {
                     continue;
                 }
                 let mut json = String::new();
-                pcaptool::dns::rdata::write_json(bytes, r, &mut json);
+                pcaptool::dns::view::json_rdata::write_json(bytes, r, &mut json);
                 let data: serde_json::Value = serde_json::from_str(&json)
                     .unwrap_or_else(|e| panic!("{at}: bad JSON {json}: {e}"));
                 // Names compare label by label: presentation escapes differ between

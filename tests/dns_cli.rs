@@ -440,11 +440,12 @@ fn hostile_messages_are_reported_not_fatal() {
 fn decoders_survive_mutated_messages_quickly() {
     // A bounded run of the fuzzer's idea (examples/fuzz.rs runs it for as long as
     // wanted): mutated real messages through every decoder, each within a time limit.
-    use pcaptool::dns::{info, rdata, wire};
+    use pcaptool::dns::view::{info, json_rdata as rdata};
+    use pcaptool::dns::wire;
     use pcaptool::rng::Rng;
     let path = corpus_dir().join("dnssec.pcap");
     let mut reader = pcaptool::capture::open(&path).unwrap();
-    let mut extractor = pcaptool::dns::extract::Extractor::new(&[], true);
+    let mut extractor = pcaptool::dns::analysis::find::Extractor::new(&[], true);
     let mut seeds = Vec::new();
     let mut frame = 0;
     while let Some(r) = reader.next_record().unwrap() {

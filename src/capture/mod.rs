@@ -4,9 +4,11 @@
 //! borrowed [`Record`]s from one reusable buffer, so the hot path copies no packet bytes.
 
 mod reader;
+mod records;
 mod writer;
 
 pub use reader::{open, CaptureReader, Format, OpenError, Record};
+pub use records::{for_each_record, Pass, PROGRESS_EVERY};
 pub use writer::{CaptureWriter, OutputFormat, TsResolution};
 
 use std::fmt;
@@ -139,12 +141,9 @@ pub enum CaptureError {
         needed: u64,
         available: u64,
     },
-    #[error("read error at offset {offset}: {source}")]
-    Io {
-        offset: u64,
-        #[source]
-        source: std::io::Error,
-    },
+    // The cause is in the text, so it is not also a `source` (it would print twice).
+    #[error("read error at offset {offset}: {cause}")]
+    Io { offset: u64, cause: std::io::Error },
 }
 
 impl CaptureError {

@@ -150,7 +150,7 @@ pub fn open(path: &Path) -> Result<CaptureReader, OpenError> {
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
     #[error("cannot open: {0}")]
-    Open(#[source] io::Error),
+    Open(io::Error),
     #[error(transparent)]
     Capture(CaptureError),
 }
@@ -274,10 +274,10 @@ impl CaptureReader {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 // A gzip stream cut short reports UnexpectedEof: that is a truncation.
                 Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => self.eof = true,
-                Err(source) => {
+                Err(cause) => {
                     return Err(CaptureError::Io {
                         offset: self.buf_offset + self.end as u64,
-                        source,
+                        cause,
                     })
                 }
             }

@@ -12,7 +12,7 @@ const PCAP_RECORD_HEADER_LEN: usize = 16;
 const EPB_HEADER_LEN: usize = 28;
 const EPB_TRAILER_LEN: usize = 4;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OutputFormat {
     Pcap,
     Pcapng,

@@ -1,20 +1,14 @@
-//! The DNS wire format: names, parameter registries, the encoder, the decoder, record
-//! data, and the renderers (Wireshark's Info text, JSON, CSV).
+//! DNS: the wire format ([`wire`]), finding and analysing messages in captures
+//! ([`analysis`]), and the ways of showing them ([`view`]).
 
-pub mod digits;
-pub mod encode;
-pub mod extract;
-pub mod info;
-pub mod name;
-pub mod present;
-pub mod rdata;
-pub mod render;
-pub mod stats;
-pub mod types;
+pub mod analysis;
+pub mod client;
+pub mod decode;
+pub mod view;
 pub mod wire;
 
-pub use encode::{Edns, Message, Question, RData, Record};
-pub use name::{Name, NameError};
+pub use wire::encode::{Edns, Message, Question, RData, Record};
+pub use wire::name::{Name, NameError};
 
 /// DNS header length (RFC 1035 4.1.1).
 pub const HEADER_LEN: usize = 12;

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use super::pool::ChunkStats;
 use super::FlowKey;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ManifestFormat {
     Csv,
     Json,

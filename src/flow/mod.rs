@@ -12,7 +12,7 @@ use crate::ip;
 use crate::link::Network;
 
 /// What makes two packets the same flow.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SplitBy {
     /// The unordered pair of IP addresses.
     Pair,

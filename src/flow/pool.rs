@@ -66,11 +66,10 @@ enum Message {
 
 /// A write that failed, naming the file.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write {path}: {source}")]
+#[error("cannot write {path}: {cause}")]
 pub struct PoolError {
     pub path: PathBuf,
-    #[source]
-    pub source: io::Error,
+    pub cause: io::Error,
 }
 
 /// What the pool wrote: per file, the statistics of the chunks that reached it whole.
@@ -182,12 +181,12 @@ impl Writer {
                 file.stats.merge(&chunk.stats);
                 Ok(())
             }
-            Err(source) => {
+            Err(cause) => {
                 // Keep the file a valid capture: drop the partial chunk.
                 let _ = handle.set_len(file.len);
                 Err(PoolError {
                     path: file.path.clone(),
-                    source,
+                    cause,
                 })
             }
         }
@@ -222,7 +221,7 @@ impl Writer {
         let file = &mut self.files[index];
         let handle = opened.map_err(|source| PoolError {
             path: file.path.clone(),
-            source: if is_too_many_open_files(&source) {
+            cause: if is_too_many_open_files(&source) {
                 io::Error::new(
                     source.kind(),
                     format!("{source}: the open-file limit leaves no descriptor free (raise `ulimit -n` or lower --max-open)"),

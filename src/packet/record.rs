@@ -2,16 +2,13 @@
 //! addresses and ports) as Ethernet frames in a capture: UDP datagrams as they were, a
 //! TCP connection as a whole session (handshake, data at the MSS, close).
 
-use std::io::{self, Write};
 use std::net::SocketAddr;
-use std::path::Path;
 use std::time::SystemTime;
-
-use anyhow::{Context, Result};
 
 use super::tcp_session::{Endpoint, Side, TcpSession};
 use super::{build_frame, IpSpec, LinkSpec, Mac, Transport};
-use crate::capture::{CaptureWriter, LinkType, OutputFormat, Timestamp, TsResolution};
+use crate::capture::Timestamp;
+use crate::gen::{FrameSink, GenError};
 use crate::rng::Rng;
 
 /// The current time as a capture timestamp.
@@ -79,7 +76,7 @@ impl Recorder {
 
     /// Writes the exchange as Ethernet frames (locally administered MACs; the real
     /// addresses and ports), checksums computed.
-    pub fn write(&self, path: &Path, server: SocketAddr) -> Result<()> {
+    pub fn replay(&self, server: SocketAddr, sink: &mut impl FrameSink) -> Result<(), GenError> {
         let client_mac = Mac([2, 0, 0, 0, 0, 1]);
         let server_mac = Mac([2, 0, 0, 0, 0, 2]);
         let link = LinkSpec {
@@ -87,15 +84,6 @@ impl Recorder {
             dst_mac: server_mac,
             vlans: vec![],
         };
-        let file = std::fs::File::create(path)
-            .with_context(|| format!("cannot create {}", path.display()))?;
-        let mut writer = CaptureWriter::new(
-            io::BufWriter::new(file),
-            OutputFormat::Pcap,
-            TsResolution::Micro,
-            LinkType::ETHERNET,
-            262_144,
-        );
         let mut session: Option<TcpSession> = None;
         let mut rng = Rng::from_entropy();
         let mut frames: Vec<(Timestamp, Vec<u8>)> = Vec::new();
@@ -162,9 +150,8 @@ impl Recorder {
             }
         }
         for (ts, frame) in frames {
-            writer.write_packet(0, ts, frame.len() as u32, &frame)?;
+            sink.frame(ts, &frame)?;
         }
-        writer.finish()?.flush()?;
         Ok(())
     }
 }

@@ -8,8 +8,8 @@
 
 use std::io::Write as _;
 
-use super::digits::{push_hex16, push_ipv4, push_ipv6, push_u64};
-use super::types;
+use crate::dns::view::digits::{push_hex16, push_ipv4, push_ipv6, push_u64};
+use crate::dns::wire::registry as types;
 
 /// Wireshark's MAX_DNAME_LEN: the buffer a name is expanded into (with its final NUL).
 const MAX_DNAME_LEN: i32 = 255;
@@ -785,7 +785,7 @@ fn push_ascii(bytes: &[u8], out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dns::encode::{Edns, Message, RData, Record};
+    use crate::dns::wire::encode::{Edns, Message, RData, Record};
 
     #[test]
     fn query_and_nxdomain_response() {

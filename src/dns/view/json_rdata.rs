@@ -7,41 +7,14 @@
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::types;
-use super::wire::{skip_name, DecodeError, NameRef, Record};
-
-/// Appends `s` as a JSON string literal.
-pub fn json_str(out: &mut String, s: &str) {
-    out.push('"');
-    let bytes = s.as_bytes();
-    let mut run = 0;
-    while let Some(p) = bytes[run..]
-        .iter()
-        .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
-    {
-        let at = run + p;
-        // Everything escaped is ASCII, so these are character boundaries.
-        out.push_str(&s[run..at]);
-        match bytes[at] {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            b => {
-                let _ = write!(out, "\\u{b:04x}");
-            }
-        }
-        run = at + 1;
-    }
-    out.push_str(&s[run..]);
-    out.push('"');
-}
+use crate::dns::view::json::json_str;
+use crate::dns::wire::registry::{self as types, RecordType};
+use crate::dns::wire::{skip_name, DecodeError, NameRef, Record};
 
 /// Bytes as a JSON string: printable ASCII kept, others as `\DDD` (DNS presentation).
 fn json_bytes_text(out: &mut String, bytes: &[u8]) {
     let mut s = String::with_capacity(bytes.len());
-    super::present::escape_text(&mut s, bytes);
+    crate::dns::view::dig::escape_text(&mut s, bytes);
     json_str(out, &s);
 }
 
@@ -173,7 +146,7 @@ impl<'o> Obj<'o> {
         json_str(self.key(k), v);
     }
     fn num(&mut self, k: &str, v: impl Into<u64>) {
-        super::digits::push_u64_str(self.key(k), v.into());
+        crate::dns::view::digits::push_u64_str(self.key(k), v.into());
     }
     fn float(&mut self, k: &str, v: f64) {
         let _ = write!(self.key(k), "{v}");
@@ -238,10 +211,7 @@ fn type_list(out: &mut String, bitmap: &[u8]) -> Result<(), DecodeError> {
                         out.push(',');
                     }
                     first = false;
-                    match types::type_name(code) {
-                        Some(n) => json_str(out, n),
-                        None => json_str(out, &format!("TYPE{code}")),
-                    }
+                    json_str(out, &RecordType(code).to_string());
                 }
             }
         }
@@ -401,10 +371,7 @@ fn typed(f: &mut Fields<'_>, record: &Record, out: &mut String) -> Result<(), De
             );
             let tag = f.u16("key tag")?;
             let signer = f.name()?;
-            match types::type_name(covered) {
-                Some(n) => o.str("type_covered", n),
-                None => o.str("type_covered", &format!("TYPE{covered}")),
-            }
+            o.str("type_covered", &RecordType(covered).to_string());
             o.num("algorithm", alg);
             o.num("labels", labels);
             o.num("original_ttl", ttl);
@@ -644,8 +611,5 @@ mod tests {
         assert_eq!(base64(b"hello"), "aGVsbG8=");
         assert_eq!(base64(b"hi!"), "aGkh");
         assert_eq!(base32hex(&[0xff, 0xff, 0xff, 0xff, 0xff]), "vvvvvvvv");
-        let mut s = String::new();
-        json_str(&mut s, "a\"b\\\u{1}");
-        assert_eq!(s, "\"a\\\"b\\\\\\u0001\"");
     }
 }

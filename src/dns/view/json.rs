@@ -1,14 +1,46 @@
-//! JSON and CSV renderings of a DNS message with where it came from, as
-//! `pcaptool dns --format json|csv` prints them.
+//! The JSON view: one object per message with where it came from, every header field,
+//! question and record (typed record data from [`json_rdata`](super::json_rdata)), as
+//! `pcaptool dns --format json` prints it, one line each; and the JSON string escaper.
 
 use std::fmt::Write as _;
+use std::io::{self, Write};
 
-use crate::dns::digits::{push_ip_str, push_padded, push_u64_str};
-use crate::dns::extract::{Origin, Protocol};
-use crate::dns::info;
-use crate::dns::rdata::{self, json_str};
-use crate::dns::types;
-use crate::dns::wire::{Header, Message, NameRef, Section};
+use crate::dns::decode::{MessageSink, Row};
+
+use crate::dns::analysis::find::Protocol;
+use crate::dns::view::digits::{push_ip_str, push_padded, push_u64_str};
+use crate::dns::view::info;
+use crate::dns::view::json_rdata as rdata;
+use crate::dns::wire::registry::{self as types, Rcode, RecordType};
+use crate::dns::wire::{Header, NameRef, Section};
+
+/// Appends `s` as a JSON string literal.
+pub fn json_str(out: &mut String, s: &str) {
+    out.push('"');
+    let bytes = s.as_bytes();
+    let mut run = 0;
+    while let Some(p) = bytes[run..]
+        .iter()
+        .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
+    {
+        let at = run + p;
+        // Everything escaped is ASCII, so these are character boundaries.
+        out.push_str(&s[run..at]);
+        match bytes[at] {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            b => {
+                let _ = write!(out, "\\u{b:04x}");
+            }
+        }
+        run = at + 1;
+    }
+    out.push_str(&s[run..]);
+    out.push('"');
+}
 
 fn flags_json(line: &mut String, h: &Header) {
     let b = |v: bool| if v { "true" } else { "false" };
@@ -31,11 +63,15 @@ fn flags_json(line: &mut String, h: &Header) {
     line.push('}');
 }
 
+/// A registry name as a JSON string (mnemonics and generic forms need no escaping).
+fn registry_json(line: &mut String, push: impl FnOnce(&mut String)) {
+    line.push('"');
+    push(line);
+    line.push('"');
+}
+
 fn type_json(line: &mut String, code: u16) {
-    match types::type_name(code) {
-        Some(n) => json_str(line, n),
-        None => json_str(line, &format!("TYPE{code}")),
-    }
+    registry_json(line, |l| RecordType(code).push_to(l));
 }
 
 /// Appends a name from the message as a JSON string, through a reusable buffer.
@@ -45,14 +81,10 @@ fn name_json(line: &mut String, scratch: &mut String, msg: &[u8], name: NameRef)
     json_str(line, scratch);
 }
 
-pub fn write_json(
-    line: &mut String,
-    text: &mut Vec<u8>,
-    origin: Origin,
-    rel: i128,
-    msg: &[u8],
-    decoded: Option<&Message<'_>>,
-) {
+/// Appends `row` as one JSON object (no newline); `text` is scratch space.
+pub fn write_json(line: &mut String, text: &mut Vec<u8>, row: &Row<'_>) {
+    let (origin, msg, decoded) = (row.origin, row.bytes, row.message.as_ref());
+    let rel = row.relative_ns();
     // Pushed piece by piece: `write!` here cost more than decoding the message.
     let mut nine = Vec::with_capacity(9);
     let mut fraction = |line: &mut String, n: u64| {
@@ -109,10 +141,7 @@ pub fn write_json(
     flags_json(line, &m.header);
     let rcode = m.rcode();
     let _ = write!(line, ",\"rcode\":{rcode},\"rcode_name\":");
-    match types::rcode_name(rcode) {
-        Some(n) => json_str(line, n),
-        None => json_str(line, &format!("RCODE{rcode}")),
-    }
+    registry_json(line, |l| Rcode(rcode).push_to(l));
     let _ = write!(
         line,
         ",\"counts\":{{\"questions\":{},\"answers\":{},\"authority\":{},\"additional\":{}}},\"questions\":[",
@@ -179,79 +208,33 @@ pub fn write_json(
     line.push('}');
 }
 
-pub const CSV_HEADER: &str = "frame,time,src,sport,dst,dport,transport,protocol,id,qr,opcode,rcode,qname,qtype,qclass,answers,authority,additional,error";
+/// Writes one JSON object per line.
+pub struct JsonSink<W> {
+    out: W,
+    line: String,
+    scratch: Vec<u8>,
+}
 
-/// A CSV field, quoted when it holds a comma, quote, or any control or non-ASCII byte
-/// (RFC 4180: quotes doubled inside).
-fn csv_field(line: &mut String, value: &str) {
-    if value
-        .bytes()
-        .any(|b| b == b',' || b == b'"' || b < 0x20 || b == 0x7f)
-    {
-        line.push('"');
-        for c in value.chars() {
-            if c == '"' {
-                line.push('"');
-            }
-            line.push(c);
+impl<W: Write> JsonSink<W> {
+    pub fn new(out: W) -> Self {
+        JsonSink {
+            out,
+            line: String::with_capacity(1024),
+            scratch: Vec::with_capacity(1024),
         }
-        line.push('"');
-    } else {
-        line.push_str(value);
     }
 }
 
-pub fn write_csv(line: &mut String, origin: Origin, msg: &[u8], decoded: Option<&Message<'_>>) {
-    let _ = write!(
-        line,
-        "{},{},{},{},{},{},{},{},",
-        origin.frame,
-        origin.ts,
-        origin.src,
-        origin.sport,
-        origin.dst,
-        origin.dport,
-        if origin.tcp { "tcp" } else { "udp" },
-        origin.protocol.name().to_ascii_lowercase()
-    );
-    let Some(m) = decoded else {
-        line.push_str(",,,,,,,,,,,shorter than a DNS header");
-        return;
-    };
-    let h = &m.header;
-    let _ = write!(
-        line,
-        "{},{},{},{},",
-        h.id,
-        u8::from(h.is_response()),
-        h.opcode(),
-        m.rcode()
-    );
-    match m.questions.first() {
-        Some(q) => {
-            // Names can hold commas and quotes (escaped as \, in presentation form
-            // they are not): quote them.
-            csv_field(line, &q.name.to_string(msg));
-            line.push(',');
-            match types::type_name(q.qtype) {
-                Some(n) => line.push_str(n),
-                None => {
-                    let _ = write!(line, "TYPE{}", q.qtype);
-                }
-            }
-            let _ = write!(line, ",{}", q.qclass);
-        }
-        None => line.push_str(",,"),
+impl<W: Write + Send> MessageSink for JsonSink<W> {
+    fn message(&mut self, row: &Row<'_>) -> io::Result<()> {
+        self.line.clear();
+        write_json(&mut self.line, &mut self.scratch, row);
+        self.line.push('\n');
+        self.out.write_all(self.line.as_bytes())
     }
-    let _ = write!(
-        line,
-        ",{},{},{},",
-        m.answers.len(),
-        m.authority.len(),
-        m.additional.len()
-    );
-    if let Some(e) = &m.error {
-        csv_field(line, &e.to_string());
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.out.flush()
     }
 }
 
@@ -260,9 +243,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn csv_quoting() {
+    fn json_escaping() {
         let mut s = String::new();
-        csv_field(&mut s, "a,b\"c");
-        assert_eq!(s, "\"a,b\"\"c\"");
+        json_str(&mut s, "a\"b\\\u{1}");
+        assert_eq!(s, "\"a\\\"b\\\\\\u0001\"");
     }
 }

@@ -1,5 +1,21 @@
-//! DNS parameter registries: record types, classes, opcodes and response codes, with
-//! the mnemonics Wireshark prints.
+//! DNS parameter registries (IANA): record types, classes, opcodes and response codes,
+//! one table each, and newtypes whose `Display` gives the mnemonic or the RFC 3597
+//! generic form (`TYPE65280`, `CLASS3`, `OPCODE3`, `RCODE12`). Every view but
+//! Wireshark's Info text (which keeps the oracle's own words in `view::info`) names
+//! codes through these.
+//!
+//! ```
+//! use pcaptool::dns::wire::registry::{Class, Opcode, Rcode, RecordType};
+//! assert_eq!(RecordType(28).to_string(), "AAAA");
+//! assert_eq!(RecordType(65280).to_string(), "TYPE65280");
+//! assert_eq!(Class(3).to_string(), "CH");
+//! assert_eq!(Class(2).to_string(), "CLASS2");
+//! assert_eq!(Rcode(3).to_string(), "NXDOMAIN");
+//! assert_eq!(Rcode(4095).to_string(), "RCODE4095");
+//! assert_eq!(Opcode(5).to_string(), "UPDATE");
+//! ```
+
+use std::fmt;
 
 /// Record types by code, with the mnemonic Wireshark and dig use.
 const TYPES: &[(u16, &str)] = &[
@@ -119,6 +135,16 @@ const RCODES: &[(u16, &str)] = &[
     (23, "BADCOOKIE"),
 ];
 
+/// Opcodes (RFC 1035, 1996, 2136, 8490).
+const OPCODES: &[(u16, &str)] = &[
+    (0, "QUERY"),
+    (1, "IQUERY"),
+    (2, "STATUS"),
+    (4, "NOTIFY"),
+    (5, "UPDATE"),
+    (6, "DSO"),
+];
+
 pub const TYPE_A: u16 = 1;
 pub const TYPE_NS: u16 = 2;
 pub const TYPE_CNAME: u16 = 5;
@@ -199,6 +225,67 @@ pub fn parse_rcode(text: &str) -> Option<u16> {
 pub fn rcode_name(code: u16) -> Option<&'static str> {
     lookup_name(RCODES, code)
 }
+
+pub fn opcode_name(code: u8) -> Option<&'static str> {
+    lookup_name(OPCODES, u16::from(code))
+}
+
+/// Appends `name`, or `prefix` and the code in decimal (RFC 3597's generic form).
+fn push_name_or_code(out: &mut String, name: Option<&str>, prefix: &str, code: u16) {
+    match name {
+        Some(n) => out.push_str(n),
+        None => {
+            out.push_str(prefix);
+            crate::dns::view::digits::push_u64_str(out, u64::from(code));
+        }
+    }
+}
+
+macro_rules! registry_newtype {
+    ($(#[$doc:meta])* $name:ident($int:ty), $lookup:expr, $prefix:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub $int);
+
+        impl $name {
+            /// The mnemonic, if the registry has one.
+            pub fn name(self) -> Option<&'static str> {
+                $lookup(self.0)
+            }
+
+            /// Appends the mnemonic or the generic form, without `core::fmt`.
+            pub fn push_to(self, out: &mut String) {
+                push_name_or_code(out, self.name(), $prefix, u16::from(self.0));
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self.name() {
+                    Some(n) => f.pad(n),
+                    None => f.pad(&format!(concat!($prefix, "{}"), self.0)),
+                }
+            }
+        }
+    };
+}
+
+registry_newtype!(
+    /// A record type: `AAAA`, or `TYPE65280`.
+    RecordType(u16), type_name, "TYPE"
+);
+registry_newtype!(
+    /// A class: `IN`, or `CLASS2`.
+    Class(u16), class_name, "CLASS"
+);
+registry_newtype!(
+    /// A response code, EDNS-extended (12 bits): `NXDOMAIN`, or `RCODE12`.
+    Rcode(u16), rcode_name, "RCODE"
+);
+registry_newtype!(
+    /// An opcode: `QUERY`, or `OPCODE3`.
+    Opcode(u8), opcode_name, "OPCODE"
+);
 
 #[cfg(test)]
 mod tests {

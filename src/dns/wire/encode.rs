@@ -3,8 +3,8 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::name::Name;
-use super::types;
-use super::HEADER_LEN;
+use super::registry as types;
+use crate::dns::HEADER_LEN;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Question {

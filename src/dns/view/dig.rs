@@ -5,8 +5,8 @@ use std::io::{self, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
-use super::types;
-use super::wire::{skip_name, Message, NameRef, Record};
+use crate::dns::wire::registry::{self as types, Class, Opcode, Rcode, RecordType};
+use crate::dns::wire::{skip_name, Message, NameRef, Record};
 
 /// Record data as master-file text; types without a text form here, and data that does
 /// not fit its type, as RFC 3597 `\# len hex`.
@@ -39,7 +39,7 @@ pub fn fqdn(msg: &[u8], at: usize) -> String {
 /// A character-string's text (RFC 1035 5.1): `"` and `\` escaped, spaces kept, other
 /// non-printables as `\DDD`.
 pub fn escape_text(out: &mut String, bytes: &[u8]) {
-    super::name::push_escaped(out, bytes, b"\"\\", b' ');
+    crate::dns::wire::name::push_escaped(out, bytes, b"\"\\", b' ');
 }
 
 /// A character-string in double quotes.
@@ -180,16 +180,6 @@ fn typed(msg: &[u8], r: &Record, data: &[u8], out: &mut String) -> Option<()> {
     Some(())
 }
 
-/// `TYPE` mnemonic or RFC 3597 `TYPEnnn`.
-pub fn type_text(code: u16) -> String {
-    types::type_name(code).map_or_else(|| format!("TYPE{code}"), str::to_string)
-}
-
-/// `CLASS` mnemonic or RFC 3597 `CLASSnnn`.
-pub fn class_text(code: u16) -> String {
-    types::class_name(code).map_or_else(|| format!("CLASS{code}"), str::to_string)
-}
-
 /// How a reply arrived, for the last lines of the dig view.
 pub struct Delivery {
     pub server: SocketAddr,
@@ -209,15 +199,8 @@ pub fn dig(
 ) -> io::Result<()> {
     let server = delivery.server;
     let h = &m.header;
-    let opcode = match h.opcode() {
-        0 => "QUERY".to_string(),
-        2 => "STATUS".to_string(),
-        4 => "NOTIFY".to_string(),
-        5 => "UPDATE".to_string(),
-        n => format!("OPCODE{n}"),
-    };
-    let rcode = m.rcode();
-    let status = types::rcode_name(rcode).map_or_else(|| format!("RCODE{rcode}"), str::to_string);
+    let opcode = Opcode(h.opcode());
+    let status = Rcode(m.rcode());
     writeln!(
         out,
         ";; ->>HEADER<<- opcode: {opcode}, status: {status}, id: {}",
@@ -286,8 +269,8 @@ pub fn dig(
             out,
             ";{}\t\t{}\t{}",
             fqdn(msg, q.name.offset),
-            class_text(q.qclass),
-            type_text(q.qtype)
+            Class(q.qclass),
+            RecordType(q.qtype)
         )?;
     }
     for (title, records) in [
@@ -309,8 +292,8 @@ pub fn dig(
                 "{}\t{}\t{}\t{}\t{}",
                 fqdn(msg, r.name.offset),
                 r.ttl,
-                class_text(r.class),
-                type_text(r.rtype),
+                Class(r.class),
+                RecordType(r.rtype),
                 rdata(msg, r)
             )?;
         }

@@ -7,9 +7,13 @@
 //! followed iteratively with a bounded number of hops (loops and chains end there),
 //! sections sized by what the message holds, never by the counts in the header.
 
+pub mod encode;
+pub mod name;
+pub mod registry;
+
 use std::fmt;
 
-use super::HEADER_LEN;
+use crate::dns::HEADER_LEN;
 
 /// Header field offsets.
 pub const ID: usize = 0;
@@ -160,7 +164,7 @@ impl NameRef {
                 if out.len() > start {
                     out.push('.');
                 }
-                super::name::push_label(out, label);
+                name::push_label(out, label);
             },
             &mut end,
         );
@@ -397,7 +401,7 @@ impl<'a> Message<'a> {
     pub fn opt(&self) -> Option<&Record> {
         self.additional
             .iter()
-            .find(|r| r.rtype == super::types::TYPE_OPT)
+            .find(|r| r.rtype == registry::TYPE_OPT)
     }
 
     /// The full rcode: the header's 4 bits plus the 8 high bits from EDNS (RFC 6891).
@@ -416,7 +420,7 @@ impl fmt::Display for Section {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dns::encode;
+    use crate::dns::wire::encode;
 
     fn sample() -> Vec<u8> {
         let name: crate::dns::Name = "www.example.com".parse().unwrap();

@@ -1,5 +1,7 @@
-//! One module per subcommand: its `Args` (clap derive) and its `run`. Shared plumbing
-//! for the command line lives here: output files, errors that mean "bad usage".
+//! The command line: one module per subcommand with its `Args` (clap derive) and its
+//! `run`, which turns the arguments into an engine's config, applies file-system policy,
+//! shows progress and prints. Shared plumbing lives here: opening inputs, output files,
+//! warnings, errors that mean "bad usage". No protocol, flow or DNS logic.
 
 pub mod dns;
 pub mod gen;
@@ -12,6 +14,8 @@ use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+
+use pcaptool::capture::{self, CaptureReader, Pass};
 
 /// An error in what the user asked for (exit status 2), found after argument parsing.
 #[derive(Debug, thiserror::Error)]
@@ -135,12 +139,11 @@ impl Progress {
         Progress(Some(bar))
     }
 
-    /// Updates the bar every 8192 packets with the input offset reached.
-    pub fn tick(&self, packets: u64, offset: u64) {
+    /// Moves the bar to the input offset reached (the record loop calls this every
+    /// few thousand records).
+    pub fn set(&self, offset: u64) {
         if let Some(bar) = &self.0 {
-            if packets.is_multiple_of(8192) {
-                bar.set_position(offset);
-            }
+            bar.set_position(offset);
         }
     }
 
@@ -149,4 +152,51 @@ impl Progress {
             bar.finish_and_clear();
         }
     }
+}
+
+/// Opens a capture input (`-` is standard input); errors name the path.
+pub fn open_input(path: &Path) -> Result<CaptureReader> {
+    capture::open(path).with_context(|| path.display().to_string())
+}
+
+/// Reports how reading `path` ended: the reader's warnings, a cut-short file as a
+/// warning (with `after_cut`, what was still done), damage as an error.
+pub fn input_ended(path: &Path, pass: Pass, after_cut: &str) -> Result<()> {
+    let shown = path.display();
+    for w in &pass.warnings {
+        warn(format_args!("{shown}: {w}"));
+    }
+    match pass.error {
+        None => Ok(()),
+        Some(e) if e.is_truncation() => {
+            warn(format_args!("{shown}: {e}{after_cut}"));
+            Ok(())
+        }
+        Some(e) => Err(anyhow::Error::new(e).context(shown.to_string())),
+    }
+}
+
+/// Writes text to standard output; a write error (a closed pipe included) is returned,
+/// never a panic.
+pub fn print(text: &str) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
+
+/// An error and its causes on one line, each said once: a cause whose text the line
+/// already holds (an error that prints its source itself) is left out.
+pub fn error_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }

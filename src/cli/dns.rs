@@ -1,0 +1,146 @@
+//! `pcaptool dns`: arguments, the choice of sink and the notes printed for
+//! [`pcaptool::dns::decode`].
+
+use std::io::{self, BufWriter};
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use super::{input_ended, open_input, warn, Progress, UsageError};
+use pcaptool::dns::decode::{decode, Config, Filter};
+use pcaptool::dns::view::csv::CsvSink;
+use pcaptool::dns::view::json::JsonSink;
+use pcaptool::dns::view::stats::{StatsFormat, StatsSink};
+use pcaptool::dns::view::text::TextSink;
+use pcaptool::dns::wire::registry as types;
+use pcaptool::dns::Name;
+
+/// Decode every DNS message in a capture: UDP and TCP (reassembled), IPv4 and IPv6
+/// (fragments reassembled), mDNS and LLMNR labelled as such.
+///
+/// The default output is one line per message: frame number, time since the first
+/// packet, source → destination, protocol, and the text of Wireshark's Info column.
+///
+/// Examples:
+///   pcaptool dns capture.pcap
+///   pcaptool dns capture.pcapng --format json | jq .questions
+///   pcaptool dns big.pcap.gz --stats --top 20
+///   pcaptool dns capture.pcap --port 8053 --qtype AAAA --rcode NXDOMAIN --name example.com
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// Capture to read ('-' for standard input; gzip is recognised).
+    pub input: PathBuf,
+    /// Output: text (Wireshark's Info line), json (one object per line), or csv.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Also look for DNS on this UDP/TCP port (repeatable); 53, 5353 (mDNS) and 5355
+    /// (LLMNR) are always on. Example: --port 8053
+    #[arg(long = "port", value_name = "PORT")]
+    pub ports: Vec<u16>,
+    /// Print a summary instead of the messages: counts of queries by type, responses by
+    /// rcode, messages by opcode, the most asked names, and query/response matching
+    /// by (client, server, ports, ID, question) with response times.
+    #[arg(long)]
+    pub stats: bool,
+    /// How many names the --stats summary lists.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub top: usize,
+    /// Only messages whose first question has this type (repeatable). Example: --qtype AAAA
+    #[arg(long, value_parser = parse_qtype, value_name = "TYPE")]
+    pub qtype: Vec<u16>,
+    /// Only responses with this rcode, EDNS-extended (repeatable). Example: --rcode NXDOMAIN
+    #[arg(long, value_parser = parse_rcode, value_name = "RCODE")]
+    pub rcode: Vec<u16>,
+    /// Only messages whose first question is this name or below it. Example: --name example.com
+    #[arg(long, value_name = "SUFFIX")]
+    pub name: Option<String>,
+    /// Only queries.
+    #[arg(long, conflicts_with = "responses")]
+    pub queries: bool,
+    /// Only responses.
+    #[arg(long)]
+    pub responses: bool,
+    /// Only the DNS ports: do not also recognise DNS on other UDP ports by its look (as
+    /// tshark's heuristic, on by default, does for ports from 1024 up).
+    #[arg(long)]
+    pub no_heuristic: bool,
+    /// No progress bar, no warnings about TCP gaps.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+    Csv,
+}
+
+fn parse_qtype(s: &str) -> Result<u16, String> {
+    types::parse_type(s).ok_or_else(|| format!("unknown record type '{s}'"))
+}
+
+fn parse_rcode(s: &str) -> Result<u16, String> {
+    types::parse_rcode(s).ok_or_else(|| format!("unknown response code '{s}'"))
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    let name = match &args.name {
+        Some(n) => Some(
+            n.parse::<Name>()
+                .map_err(|e| UsageError(format!("--name {n}: {e}")))?,
+        ),
+        None => None,
+    };
+    let config = Config {
+        ports: args.ports.clone(),
+        heuristic: !args.no_heuristic,
+        filter: Filter {
+            qtypes: args.qtype.clone(),
+            rcodes: args.rcode.clone(),
+            name,
+            only_queries: args.queries,
+            only_responses: args.responses,
+        },
+    };
+    let mut reader = open_input(&args.input)?;
+    let progress = Progress::new(&args.input, args.quiet, reader.is_gzip());
+    let out = BufWriter::with_capacity(256 << 10, io::stdout());
+    let mut tick = |offset| progress.set(offset);
+    let result = if args.stats {
+        let format = match args.format {
+            OutputFormat::Json => StatsFormat::Json,
+            _ => StatsFormat::Text,
+        };
+        decode(
+            &mut reader,
+            &config,
+            &mut StatsSink::new(out, format, args.top),
+            &mut tick,
+        )
+    } else {
+        match args.format {
+            OutputFormat::Text => decode(&mut reader, &config, &mut TextSink::new(out), &mut tick),
+            OutputFormat::Json => decode(&mut reader, &config, &mut JsonSink::new(out), &mut tick),
+            OutputFormat::Csv => decode(&mut reader, &config, &mut CsvSink::new(out), &mut tick),
+        }
+    };
+    progress.finish();
+    let mut report = result?;
+    for w in std::mem::take(&mut report.pass.warnings) {
+        warn(format_args!("{}: {w}", args.input.display()));
+    }
+    if !args.quiet {
+        for note in &report.notes {
+            warn(note);
+        }
+        if report.notes_seen > report.notes.len() as u64 {
+            warn(format_args!(
+                "{} more notes about TCP gaps and fragments not shown",
+                report.notes_seen - report.notes.len() as u64
+            ));
+        }
+    }
+    input_ended(&args.input, report.pass, "")
+}

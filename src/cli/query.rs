@@ -1,0 +1,384 @@
+//! `pcaptool query`: arguments (dig-like NAME TYPE @SERVER in any order, batch files),
+//! printing and exit statuses for [`pcaptool::dns::client`].
+
+use std::io::{self, Write};
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+use super::{usage, Output, UsageError};
+use pcaptool::capture::{CaptureWriter, LinkType, OutputFormat, TsResolution};
+use pcaptool::dns::analysis::find::{Origin, Protocol};
+use pcaptool::dns::client::{Answer, Client, ClientConfig, QueryError, QuerySpec};
+use pcaptool::dns::decode::Row;
+use pcaptool::dns::view::dig::{self, Delivery};
+use pcaptool::dns::view::{info, json};
+use pcaptool::dns::wire::registry::{self as types, Rcode};
+use pcaptool::dns::{Message, Name};
+use pcaptool::packet::record::now;
+use pcaptool::rng::Rng;
+
+/// Exit statuses, one per way a query can end (documented in --help).
+pub mod status {
+    pub const ERROR_RCODE: u8 = 3;
+    pub const TIMEOUT: u8 = 4;
+    pub const REFUSED: u8 = 5;
+    pub const MALFORMED: u8 = 6;
+}
+
+/// How a query failed; carries its exit status.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct QueryFailure {
+    pub status: u8,
+    pub message: String,
+}
+
+fn failure(e: QueryError) -> anyhow::Error {
+    let status = match &e {
+        QueryError::Timeout(_) => status::TIMEOUT,
+        QueryError::Refused(_) => status::REFUSED,
+        QueryError::Malformed { .. } => status::MALFORMED,
+        QueryError::Io { .. } => return e.into(),
+    };
+    QueryFailure {
+        status,
+        message: e.to_string(),
+    }
+    .into()
+}
+
+/// Send one DNS query (or a batch) and print the answer, like dig.
+///
+/// Arguments in any order: the name, optionally a type, optionally @SERVER[:PORT]
+/// (IPv6 as @::1 or @[::1]:5353). Without @SERVER, the first nameserver of
+/// /etc/resolv.conf.
+///
+/// Exit status: 0 answered (NOERROR), 2 bad name, type or option, 3 answered with an
+/// error rcode (NXDOMAIN, REFUSED, SERVFAIL, ...: printed like any answer), 4 timeout
+/// (no reply after all retries), 5 connection refused, 6 malformed reply, 1 other errors.
+///
+/// Examples:
+///   pcaptool query example.com
+///   pcaptool query example.com AAAA @9.9.9.9 --do
+///   pcaptool query @127.0.0.1:5353 www.example.test MX --tcp --pcap exchange.pcap
+///   pcaptool query --batch names.txt @::1 --tcp --format text
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// NAME [TYPE] [@SERVER[:PORT]], in any order. Example: example.com MX @127.0.0.1
+    #[arg(required_unless_present = "batch", value_name = "NAME|TYPE|@SERVER")]
+    pub query: Vec<String>,
+    /// Query class: IN, CH, HS, ANY or a number.
+    #[arg(long, default_value = "IN", value_name = "CLASS")]
+    pub class: String,
+    /// Clear the RD (recursion desired) flag.
+    #[arg(long)]
+    pub no_rd: bool,
+    /// Send no EDNS0 OPT record (plain RFC 1035 query; UDP answers then stop at 512 bytes).
+    #[arg(long)]
+    pub no_edns: bool,
+    /// EDNS0 UDP payload size.
+    #[arg(long, default_value_t = 1232, value_name = "BYTES")]
+    pub edns_size: u16,
+    /// Set the EDNS0 DO (DNSSEC OK) bit.
+    #[arg(long = "do")]
+    pub dnssec_ok: bool,
+    /// Ask for the server's NSID (RFC 5001).
+    #[arg(long)]
+    pub nsid: bool,
+    /// Send a random client cookie (RFC 7873).
+    #[arg(long)]
+    pub cookie: bool,
+    /// EDNS client subnet (RFC 7871). Example: --subnet 192.0.2.0/24
+    #[arg(long, value_name = "CIDR")]
+    pub subnet: Option<String>,
+    /// Use TCP from the start.
+    #[arg(long)]
+    pub tcp: bool,
+    /// Do not retry over TCP when a UDP answer is truncated (TC set).
+    #[arg(long)]
+    pub no_tcp_fallback: bool,
+    /// How long to wait for each answer. Example: --timeout 500ms
+    #[arg(long, default_value = "2s", value_parser = humantime::parse_duration)]
+    pub timeout: Duration,
+    /// How many times to resend a UDP query that got no answer.
+    #[arg(long, default_value_t = 2)]
+    pub retries: u32,
+    /// Output: dig (header, sections, query time, server), text (one Info line as
+    /// `pcaptool dns` prints) or json (as `pcaptool dns --format json`).
+    #[arg(long, value_enum, default_value_t = Style::Dig)]
+    pub format: Style,
+    /// Record every query and reply (real timestamps) into this capture: Ethernet/IP/UDP,
+    /// or a whole TCP connection, with correct checksums. Example: --pcap exchange.pcap
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
+    /// Names to query, one per line (optionally followed by a type): over UDP one after
+    /// the other, or with --tcp pipelined over one connection.
+    #[arg(long, value_name = "FILE")]
+    pub batch: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Style {
+    Dig,
+    Text,
+    Json,
+}
+
+/// One question to ask.
+struct Ask {
+    name: Name,
+    qtype: u16,
+}
+
+fn parse_server(text: &str) -> Result<SocketAddr> {
+    let bad = || {
+        UsageError(format!(
+            "'@{text}' is not an IPv4 or IPv6 server address (with an optional :PORT)"
+        ))
+    };
+    if let Ok(ip) = text.parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, 53));
+    }
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    if let Some(stripped) = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+        let ip: IpAddr = stripped.parse().map_err(|_| bad())?;
+        return Ok(SocketAddr::new(ip, 53));
+    }
+    Err(bad().into())
+}
+
+/// The first `nameserver` of /etc/resolv.conf.
+fn system_server() -> Result<SocketAddr> {
+    let text = std::fs::read_to_string("/etc/resolv.conf")
+        .context("no @SERVER given and cannot read /etc/resolv.conf")?;
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix("nameserver"))
+        .find_map(|rest| {
+            rest.split_whitespace()
+                .next()?
+                .split('%')
+                .next()?
+                .parse::<IpAddr>()
+                .ok()
+        })
+        .map(|ip| SocketAddr::new(ip, 53))
+        .context("no @SERVER given and /etc/resolv.conf names no nameserver")
+}
+
+fn parse_ask(name: &str, qtype: Option<&str>) -> Result<Ask> {
+    let name = name
+        .parse::<Name>()
+        .map_err(|e| UsageError(format!("bad name '{name}': {e}")))?;
+    let qtype = match qtype {
+        Some(t) => {
+            types::parse_type(t).ok_or_else(|| UsageError(format!("unknown query type '{t}'")))?
+        }
+        None => types::TYPE_A,
+    };
+    Ok(Ask { name, qtype })
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    let mut server = None;
+    let mut words = Vec::new();
+    for word in &args.query {
+        match word.strip_prefix('@') {
+            Some(s) => server = Some(parse_server(s)?),
+            None => words.push(word.as_str()),
+        }
+    }
+    let mut asks = Vec::new();
+    match words.as_slice() {
+        [] => {}
+        [name] => asks.push(parse_ask(name, None)?),
+        [name, qtype] => {
+            // dig accepts TYPE NAME too: take whichever reads as a type.
+            if types::parse_type(name).is_some() && types::parse_type(qtype).is_none() {
+                asks.push(parse_ask(qtype, Some(name))?)
+            } else {
+                asks.push(parse_ask(name, Some(qtype))?)
+            }
+        }
+        more => {
+            return usage(format!(
+                "expected NAME [TYPE] [@SERVER], got {}",
+                more.join(" ")
+            ))
+        }
+    }
+    if let Some(path) = &args.batch {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        for (i, line) in text.lines().enumerate() {
+            let line = line.split('#').next().unwrap_or("").trim();
+            let mut parts = line.split_whitespace();
+            if let Some(name) = parts.next() {
+                asks.push(
+                    parse_ask(name, parts.next())
+                        .map_err(|e| UsageError(format!("{}:{}: {e}", path.display(), i + 1)))?,
+                );
+            }
+        }
+    }
+    if asks.is_empty() {
+        return usage("nothing to ask: give a NAME or --batch FILE");
+    }
+    let class = types::parse_class(&args.class)
+        .ok_or_else(|| UsageError(format!("unknown class '{}'", args.class)))?;
+    let subnet = args.subnet.as_deref().map(parse_subnet).transpose()?;
+    let server = match server {
+        Some(s) => s,
+        None => system_server()?,
+    };
+    let mut rng = Rng::from_entropy();
+    let queries: Vec<Message> = asks
+        .into_iter()
+        .map(|ask| {
+            QuerySpec {
+                name: ask.name,
+                qtype: ask.qtype,
+                class,
+                recursion_desired: !args.no_rd,
+                edns_size: (!args.no_edns).then_some(args.edns_size),
+                dnssec_ok: args.dnssec_ok,
+                nsid: args.nsid,
+                cookie: args.cookie,
+                subnet: subnet.clone(),
+            }
+            .build(&mut rng)
+        })
+        .collect();
+    let mut client = Client::new(ClientConfig {
+        server,
+        tcp: args.tcp,
+        tcp_fallback: !args.no_tcp_fallback,
+        timeout: args.timeout,
+        retries: args.retries,
+        record: args.pcap.is_some(),
+    });
+    let results = client.batch(&queries);
+    // The capture is written whatever happened, so a failed exchange can be inspected.
+    if let (Some(path), Some(recording)) = (&args.pcap, client.recording()) {
+        let mut output = Output::create(path)?;
+        let written = (|| -> Result<()> {
+            let mut writer = CaptureWriter::new(
+                &mut output,
+                OutputFormat::Pcap,
+                TsResolution::Micro,
+                LinkType::ETHERNET,
+                262_144,
+            );
+            recording.replay(server, &mut writer)?;
+            writer.finish()?;
+            Ok(())
+        })();
+        match written {
+            Ok(()) => output.commit()?,
+            Err(e) => {
+                output.abandon();
+                return Err(e.context(format!("cannot write {}", path.display())));
+            }
+        }
+    }
+    let results = results.map_err(failure)?;
+    let mut worst = None;
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    for answer in &results {
+        print_answer(&mut out, args.format, server, answer)?;
+        let rcode = answer.message().rcode();
+        if rcode != 0 {
+            worst = Some(rcode);
+        }
+    }
+    out.flush()?;
+    if let Some(rcode) = worst {
+        return Err(QueryFailure {
+            status: status::ERROR_RCODE,
+            message: format!("the server answered {}", Rcode(rcode)),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// (family, source prefix, address bytes) of --subnet.
+fn parse_subnet(text: &str) -> Result<(u16, u8, Vec<u8>)> {
+    let bad = || {
+        UsageError(format!(
+            "--subnet {text}: expected ADDRESS/PREFIX, e.g. 192.0.2.0/24"
+        ))
+    };
+    let (addr, prefix) = text.split_once('/').unwrap_or((text, ""));
+    let ip: IpAddr = addr.parse().map_err(|_| bad())?;
+    let (family, bits, octets) = match ip {
+        IpAddr::V4(a) => (1u16, 32u8, a.octets().to_vec()),
+        IpAddr::V6(a) => (2u16, 128u8, a.octets().to_vec()),
+    };
+    let prefix: u8 = if prefix.is_empty() {
+        bits
+    } else {
+        prefix.parse().map_err(|_| bad())?
+    };
+    if prefix > bits {
+        return Err(bad().into());
+    }
+    let keep = usize::from(prefix).div_ceil(8);
+    Ok((family, prefix, octets[..keep].to_vec()))
+}
+
+fn print_answer(
+    out: &mut impl Write,
+    style: Style,
+    server: SocketAddr,
+    answer: &Answer,
+) -> Result<()> {
+    match style {
+        Style::Text => {
+            // Only the Info text: frame, time and addresses mean little here.
+            let mut line = Vec::new();
+            info::write_info(&answer.bytes, answer.bytes.len(), false, &mut line);
+            line.push(b'\n');
+            out.write_all(&line)?;
+        }
+        Style::Json => {
+            let origin = Origin {
+                frame: 0,
+                ts: now(),
+                src: server.ip(),
+                dst: server.ip(),
+                sport: server.port(),
+                dport: 0,
+                tcp: answer.tcp,
+                protocol: Protocol::Dns,
+                reported_len: answer.bytes.len(),
+            };
+            let row = Row {
+                origin,
+                first: origin.ts,
+                bytes: &answer.bytes,
+                message: Some(answer.message()),
+            };
+            let mut line = String::new();
+            json::write_json(&mut line, &mut Vec::new(), &row);
+            line.push('\n');
+            out.write_all(line.as_bytes())?;
+        }
+        Style::Dig => {
+            let delivery = Delivery {
+                server,
+                tcp: answer.tcp,
+                elapsed: answer.elapsed,
+                ignored: answer.ignored,
+            };
+            dig::dig(out, &answer.bytes, &answer.message(), &delivery)?
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,248 @@
+//! `pcaptool split`: arguments, the output directory's policy (default name, `--force`,
+//! stale files) and the open-file budget for [`pcaptool::split`].
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use super::{input_ended, open_input, usage, Progress};
+use pcaptool::flow::manifest::ManifestFormat;
+use pcaptool::flow::SplitBy;
+use pcaptool::split::{split, Config, NonIp};
+
+/// File descriptors kept back for the input, standard streams and the manifest.
+const RESERVED_FDS: u64 = 16;
+
+/// Write one capture file per flow: every packet between two addresses (both
+/// directions) in one file, in input order, byte for byte, timestamps and original
+/// lengths untouched.
+///
+/// Output keeps the input's format: pcap in gives pcap out (same magic, byte order,
+/// link type, snap length, timestamp resolution); pcapng in gives pcapng out with the
+/// section header and interface descriptions of the input, so several link types
+/// survive; snoop is written as microsecond pcap. Flows are numbered by first
+/// appearance; packets without IP go to non-ip.pcap[ng] (or are dropped with
+/// --non-ip drop). A manifest (flows.csv or flows.json) lists every flow.
+///
+/// Examples:
+///   pcaptool split SkypeIRC.cap                  # -> ./SkypeIRC/flow-00000001_..pcap, flows.csv
+///   pcaptool split big.pcapng.gz -o flows --by conversation --manifest json
+///   tcpdump -w - -c 1000 | pcaptool split - -o live
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// Capture to split ('-' for standard input; gzip is recognised).
+    pub input: PathBuf,
+    /// Output directory (default: the input's file name without extension, in the
+    /// current directory; 'stdin' for standard input).
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// What makes a flow: the IP address pair, or the TCP/UDP conversation (5-tuple).
+    #[arg(long, value_enum, default_value_t = By::Pair)]
+    pub by: By,
+    /// Packets without IP (ARP, STP, LLDP, ...): write them to one 'non-ip' file, or drop them.
+    #[arg(long, value_enum, default_value_t = NonIpArg::File)]
+    pub non_ip: NonIpArg,
+    /// Manifest format: flows.csv or flows.json.
+    #[arg(long, value_enum, default_value_t = Manifest::Csv)]
+    pub manifest: Manifest,
+    /// Most output files open at once (default: the open-file limit less 16). Files
+    /// closed to stay under it are reopened in append mode.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_open: Option<u64>,
+    /// Memory in MiB for packets waiting to be written (all flows together); the largest
+    /// buffers are written first when it runs out. Peak memory is about this plus 20 MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=65536))]
+    pub buffer: u64,
+    /// Replace flow files and the manifest in a non-empty output directory.
+    #[arg(long)]
+    pub force: bool,
+    /// No progress bar and no summary line.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// What makes a flow (see [`SplitBy`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum By {
+    /// The unordered pair of IP addresses.
+    Pair,
+    /// The unordered pair of (address, port) plus protocol for TCP and UDP; the address
+    /// pair plus protocol for everything else (and for non-first fragments).
+    Conversation,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum NonIpArg {
+    File,
+    Drop,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Manifest {
+    Csv,
+    Json,
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    let mut reader = open_input(&args.input)?;
+    let dir = args
+        .output
+        .clone()
+        .unwrap_or_else(|| default_dir(&args.input));
+    let config = Config {
+        by: match args.by {
+            By::Pair => SplitBy::Pair,
+            By::Conversation => SplitBy::Conversation,
+        },
+        non_ip: match args.non_ip {
+            NonIpArg::File => NonIp::File,
+            NonIpArg::Drop => NonIp::Drop,
+        },
+        manifest: match args.manifest {
+            Manifest::Csv => ManifestFormat::Csv,
+            Manifest::Json => ManifestFormat::Json,
+        },
+        max_open: max_open(args.max_open)?,
+        buffer_bytes: (args.buffer as usize) << 20,
+    };
+    let previous = prepare_dir(&dir, args.force)?;
+    let progress = Progress::new(&args.input, args.quiet, reader.is_gzip());
+    let result = split(&mut reader, &dir, &config, &mut |offset| {
+        progress.set(offset)
+    });
+    progress.finish();
+    let mut report = result?;
+    for w in std::mem::take(&mut report.pass.warnings) {
+        super::warn(format_args!("{}: {w}", args.input.display()));
+    }
+    remove_stale(previous, &report.written)?;
+    if !args.quiet {
+        let non_ip = match (report.non_ip_packets, &report.non_ip_file) {
+            (0, _) => String::new(),
+            (n, Some(file)) => format!(", {n} without IP (in {file})"),
+            (n, None) => format!(", {n} without IP (dropped)"),
+        };
+        eprintln!(
+            "pcaptool split: {} packets, {} flows{non_ip} -> {}/ ({} reopens)",
+            report.packets,
+            report.flows,
+            dir.display(),
+            report.reopens
+        );
+    }
+    input_ended(
+        &args.input,
+        report.pass,
+        "; every complete packet before it was split",
+    )
+}
+
+/// `captures/SkypeIRC.cap` -> `SkypeIRC`; `x.pcap.gz` -> `x`; `-` -> `stdin`.
+fn default_dir(input: &Path) -> PathBuf {
+    if input.as_os_str() == "-" {
+        return PathBuf::from("stdin");
+    }
+    let name = input
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "split".into());
+    let mut stem = name.as_str();
+    for ext in [".gz", ".pcapng", ".pcap", ".cap", ".ntar", ".snoop"] {
+        stem = stem.strip_suffix(ext).unwrap_or(stem);
+    }
+    let stem = if stem.is_empty() || stem == name {
+        format!("{name}.flows")
+    } else {
+        stem.to_string()
+    };
+    PathBuf::from(stem)
+}
+
+/// Creates the output directory; a non-empty one only with `--force`. Returns the
+/// flow files and manifests a previous split left there: they are overwritten in place
+/// (truncated when reopened) and whatever this run does not produce again is removed
+/// at the end, since deleting thousands of files just before creating thousands makes
+/// ext4 slow.
+fn prepare_dir(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let entries: Vec<_> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .collect::<std::io::Result<_>>()?;
+    if !entries.is_empty() && !force {
+        return usage(format!(
+            "output directory {} is not empty (use --force to replace the flow files in it)",
+            dir.display()
+        ));
+    }
+    let mut previous = Vec::new();
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = name.starts_with("flow-")
+            || name.starts_with("non-ip.")
+            || name == "flows.csv"
+            || name == "flows.json";
+        if ours && entry.file_type()?.is_file() {
+            previous.push(entry.path());
+        }
+    }
+    Ok(previous)
+}
+
+/// Removes the files of a previous split that this one did not write again.
+fn remove_stale(
+    previous: Vec<PathBuf>,
+    written: &std::collections::HashSet<PathBuf>,
+) -> Result<()> {
+    for path in previous {
+        if !written.contains(&path) {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("cannot remove {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// The process's soft limit on open files, from /proc (Linux), if known.
+fn open_file_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    let soft = line.split_whitespace().nth(3)?;
+    if soft == "unlimited" {
+        return Some(u64::MAX);
+    }
+    soft.parse().ok()
+}
+
+fn max_open(requested: Option<u64>) -> Result<usize> {
+    let limit = open_file_limit();
+    let available = limit.map(|l| l.saturating_sub(RESERVED_FDS).max(1));
+    match (requested, available) {
+        (Some(n), Some(avail)) if n > avail => usage(format!(
+            "--max-open {n} needs more file descriptors than the open-file limit allows ({} with {RESERVED_FDS} kept back); lower it or raise `ulimit -n`",
+            limit.unwrap_or(0)
+        )),
+        (Some(n), _) => Ok(n as usize),
+        (None, Some(avail)) => Ok(avail.min(65_536) as usize),
+        (None, None) => Ok(240),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_directories() {
+        assert_eq!(
+            default_dir(Path::new("/x/SkypeIRC.cap")),
+            PathBuf::from("SkypeIRC")
+        );
+        assert_eq!(default_dir(Path::new("a.pcapng.gz")), PathBuf::from("a"));
+        assert_eq!(default_dir(Path::new("-")), PathBuf::from("stdin"));
+        assert_eq!(
+            default_dir(Path::new("noext")),
+            PathBuf::from("noext.flows")
+        );
+    }
+}

@@ -1,0 +1,392 @@
+//! The `query` engine: a DNS client over UDP and TCP, with reply checks, retries,
+//! TC fallback, pipelined TCP batches and an optional recording of the exchange.
+//!
+//! A reply counts only if it comes from the server queried (the UDP socket is
+//! connected, so the kernel drops datagrams from any other address or port), carries
+//! the query's ID and repeats its question; anything else is ignored and counted, and
+//! waiting goes on until the timeout.
+//!
+//! ```no_run
+//! use pcaptool::dns::client::{Client, ClientConfig, QuerySpec};
+//! let spec = QuerySpec { qtype: 28, ..QuerySpec::new("example.com".parse().unwrap()) };
+//! let mut client = Client::new(ClientConfig::new("127.0.0.1:53".parse().unwrap()));
+//! let answer = client.query(&spec.build(&mut pcaptool::rng::Rng::from_entropy())).unwrap();
+//! println!("{} answers", answer.message().answers.len());
+//! ```
+
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, SocketAddr, TcpStream, UdpSocket};
+use std::time::{Duration, Instant};
+
+use crate::dns::wire::{DecodeError, Message as Decoded};
+use crate::dns::{Edns, Message, Name};
+use crate::packet::record::Recorder;
+use crate::packet::tcp_session::Side;
+use crate::rng::Rng;
+
+/// Where and how to ask.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    pub server: SocketAddr,
+    /// TCP from the start.
+    pub tcp: bool,
+    /// Ask again over TCP when a UDP answer is truncated (TC set).
+    pub tcp_fallback: bool,
+    /// How long to wait for each answer.
+    pub timeout: Duration,
+    /// How many times to resend a UDP query that got no answer.
+    pub retries: u32,
+    /// Keep every query and reply for [`Client::recording`].
+    pub record: bool,
+}
+
+impl ClientConfig {
+    /// UDP with TC fallback, 2 s timeout, 2 retries, no recording.
+    pub fn new(server: SocketAddr) -> Self {
+        ClientConfig {
+            server,
+            tcp: false,
+            tcp_fallback: true,
+            timeout: Duration::from_secs(2),
+            retries: 2,
+            record: false,
+        }
+    }
+}
+
+/// One question and the options of the query that carries it.
+#[derive(Clone, Debug)]
+pub struct QuerySpec {
+    pub name: Name,
+    pub qtype: u16,
+    pub class: u16,
+    pub recursion_desired: bool,
+    /// EDNS0 UDP payload size; `None` sends no OPT record (and none of what follows).
+    pub edns_size: Option<u16>,
+    pub dnssec_ok: bool,
+    /// Ask for the server's NSID (RFC 5001).
+    pub nsid: bool,
+    /// Send a random client cookie (RFC 7873).
+    pub cookie: bool,
+    /// EDNS client subnet (RFC 7871): family, source prefix, address bytes.
+    pub subnet: Option<(u16, u8, Vec<u8>)>,
+}
+
+impl QuerySpec {
+    /// An `A` query in class IN with RD set and EDNS0 (1232 bytes).
+    pub fn new(name: Name) -> Self {
+        QuerySpec {
+            name,
+            qtype: crate::dns::wire::registry::TYPE_A,
+            class: crate::dns::wire::registry::CLASS_IN,
+            recursion_desired: true,
+            edns_size: Some(1232),
+            dnssec_ok: false,
+            nsid: false,
+            cookie: false,
+            subnet: None,
+        }
+    }
+
+    /// The query message, with a random ID (and cookie) from `rng`.
+    pub fn build(&self, rng: &mut Rng) -> Message {
+        let mut q = Message::query(rng.next_u16(), self.name.clone(), self.qtype);
+        q.questions[0].qclass = self.class;
+        q.recursion_desired = self.recursion_desired;
+        if let Some(udp_size) = self.edns_size {
+            let mut options = Vec::new();
+            if self.nsid {
+                options.push((3, Vec::new()));
+            }
+            if let Some((family, prefix, address)) = &self.subnet {
+                let mut data = family.to_be_bytes().to_vec();
+                data.extend_from_slice(&[*prefix, 0]);
+                data.extend_from_slice(address);
+                options.push((8, data));
+            }
+            if self.cookie {
+                options.push((10, rng.next_u64().to_be_bytes().to_vec()));
+            }
+            q.edns = Some(Edns {
+                udp_size,
+                dnssec_ok: self.dnssec_ok,
+                options,
+                ..Default::default()
+            });
+        }
+        q
+    }
+}
+
+/// A reply that passed every check, with how it came.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    pub bytes: Vec<u8>,
+    pub tcp: bool,
+    pub elapsed: Duration,
+    /// Replies ignored for a wrong ID or question.
+    pub ignored: u32,
+}
+
+impl Answer {
+    /// The decoded reply (it decoded when it was received).
+    pub fn message(&self) -> Decoded<'_> {
+        match Decoded::parse(&self.bytes) {
+            Ok(m) => m,
+            // Unreachable: replies shorter than a header are never accepted.
+            Err(_) => unreachable!("an accepted reply has a header"),
+        }
+    }
+}
+
+/// How a query failed.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    #[error("{0}")]
+    Timeout(String),
+    #[error("{0}")]
+    Refused(String),
+    #[error("{what}")]
+    Malformed { offset: usize, what: String },
+    #[error("{what}: {cause}")]
+    Io { what: String, cause: io::Error },
+}
+
+fn io_error(what: String) -> impl FnOnce(io::Error) -> QueryError {
+    move |cause| QueryError::Io { what, cause }
+}
+
+fn malformed(e: DecodeError) -> QueryError {
+    QueryError::Malformed {
+        offset: e.offset(),
+        what: format!("malformed reply: {e}"),
+    }
+}
+
+/// Does `reply` answer `query`: same ID, a response, the same question (name without
+/// regard to ASCII case)? Err for a matching reply that does not decode.
+pub fn answers(query: &Message, reply: &[u8]) -> Result<bool, DecodeError> {
+    if reply.len() < 2 || u16::from_be_bytes([reply[0], reply[1]]) != query.id {
+        return Ok(false);
+    }
+    let m = Decoded::parse(reply)?;
+    if !m.header.is_response() {
+        return Ok(false);
+    }
+    if let Some(e) = m.error {
+        return Err(e);
+    }
+    let q = &query.questions[0];
+    let same_question = match m.questions.first() {
+        Some(r) => {
+            let mine = q.name.as_wire().to_ascii_lowercase();
+            r.name.to_lowercase_key(reply) == mine && r.qtype == q.qtype && r.qclass == q.qclass
+        }
+        // Some servers leave the question out of error replies (FORMERR, NOTIMP).
+        None => m.header.rcode() != 0,
+    };
+    Ok(same_question)
+}
+
+/// A DNS client for one server.
+pub struct Client {
+    config: ClientConfig,
+    recorder: Option<Recorder>,
+}
+
+impl Client {
+    pub fn new(config: ClientConfig) -> Self {
+        let recorder = config.record.then(Recorder::default);
+        Client { config, recorder }
+    }
+
+    /// What went over the wire so far, when recording.
+    pub fn recording(&self) -> Option<&Recorder> {
+        self.recorder.as_ref()
+    }
+
+    /// Asks one query: over UDP (retried, then over TCP if truncated), or over TCP.
+    pub fn query(&mut self, query: &Message) -> Result<Answer, QueryError> {
+        if !self.config.tcp {
+            let reply = self.exchange_udp(query)?;
+            let wants_tcp = reply.message().header.truncated() && self.config.tcp_fallback;
+            if !wants_tcp {
+                return Ok(reply);
+            }
+        }
+        let mut replies = self.exchange_tcp(std::slice::from_ref(query))?;
+        Ok(replies.remove(0))
+    }
+
+    /// Asks every query: pipelined over one TCP connection with `tcp`, else one after
+    /// the other.
+    pub fn batch(&mut self, queries: &[Message]) -> Result<Vec<Answer>, QueryError> {
+        if self.config.tcp && queries.len() > 1 {
+            self.exchange_tcp(queries)
+        } else {
+            queries.iter().map(|q| self.query(q)).collect()
+        }
+    }
+
+    fn exchange_udp(&mut self, query: &Message) -> Result<Answer, QueryError> {
+        let server = self.config.server;
+        let wire = query.encode();
+        let local: SocketAddr = if server.is_ipv4() {
+            (IpAddr::from([0u8; 4]), 0).into()
+        } else {
+            (IpAddr::from([0u16; 8]), 0).into()
+        };
+        let socket = UdpSocket::bind(local).map_err(io_error("cannot open a UDP socket".into()))?;
+        socket
+            .connect(server)
+            .map_err(io_error(format!("cannot reach {server}")))?;
+        let local = socket
+            .local_addr()
+            .map_err(io_error("cannot read the local address".into()))?;
+        let mut buf = vec![0u8; 65_535];
+        let mut ignored = 0;
+        for _attempt in 0..=self.config.retries {
+            let sent = Instant::now();
+            socket
+                .send(&wire)
+                .map_err(io_error(format!("cannot send to {server}")))?;
+            if let Some(r) = self.recorder.as_mut() {
+                r.udp(local, server, &wire);
+            }
+            let deadline = sent + self.config.timeout;
+            loop {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                socket
+                    .set_read_timeout(Some(left))
+                    .map_err(io_error("cannot set a timeout".into()))?;
+                match socket.recv(&mut buf) {
+                    Ok(n) => {
+                        let reply = &buf[..n];
+                        if let Some(r) = self.recorder.as_mut() {
+                            r.udp(server, local, reply);
+                        }
+                        match answers(query, reply) {
+                            Ok(true) => {
+                                return Ok(Answer {
+                                    bytes: reply.to_vec(),
+                                    tcp: false,
+                                    elapsed: sent.elapsed(),
+                                    ignored,
+                                })
+                            }
+                            Ok(false) => ignored += 1,
+                            Err(e) => return Err(malformed(e)),
+                        }
+                    }
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                        ) =>
+                    {
+                        break
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
+                        return Err(QueryError::Refused(format!(
+                            "{server}: connection refused (nothing listens on that UDP port)"
+                        )));
+                    }
+                    Err(e) => return Err(io_error(format!("cannot receive from {server}"))(e)),
+                }
+            }
+        }
+        let note = if ignored > 0 {
+            format!(" ({ignored} unmatched replies ignored)")
+        } else {
+            String::new()
+        };
+        Err(QueryError::Timeout(format!(
+            "{server}: no answer after {} tries of {:?}{note}",
+            self.config.retries + 1,
+            self.config.timeout
+        )))
+    }
+
+    /// Sends every query over one TCP connection (pipelined), then reads the replies,
+    /// each a 2-byte length and exactly that many bytes, matched to queries by ID.
+    fn exchange_tcp(&mut self, queries: &[Message]) -> Result<Vec<Answer>, QueryError> {
+        let server = self.config.server;
+        let timeout = self.config.timeout;
+        let started = Instant::now();
+        let mut stream =
+            TcpStream::connect_timeout(&server, timeout).map_err(|e| match e.kind() {
+                io::ErrorKind::ConnectionRefused => {
+                    QueryError::Refused(format!("{server}: connection refused"))
+                }
+                io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
+                    QueryError::Timeout(format!("{server}: TCP connection timed out"))
+                }
+                _ => io_error(format!("cannot connect to {server}"))(e),
+            })?;
+        let local = stream
+            .local_addr()
+            .map_err(io_error("cannot read the local address".into()))?;
+        if let Some(r) = self.recorder.as_mut() {
+            r.tcp_open(local, server);
+        }
+        stream
+            .set_read_timeout(Some(timeout))
+            .map_err(io_error("cannot set a timeout".into()))?;
+        let mut out = Vec::new();
+        for q in queries {
+            out.extend_from_slice(&q.encode_tcp());
+        }
+        stream
+            .write_all(&out)
+            .map_err(io_error(format!("cannot send to {server}")))?;
+        if let Some(r) = self.recorder.as_mut() {
+            r.tcp_data(Side::Client, &out);
+        }
+        let failed = |e: io::Error| match e.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+                QueryError::Timeout(format!("{server}: no answer over TCP within {timeout:?}"))
+            }
+            io::ErrorKind::UnexpectedEof => QueryError::Malformed {
+                offset: 0,
+                what: format!("{server}: connection closed in the middle of a reply"),
+            },
+            _ => io_error(format!("cannot read from {server}"))(e),
+        };
+        let mut replies: Vec<Option<Answer>> = queries.iter().map(|_| None).collect();
+        let mut ignored = 0;
+        while replies.iter().any(Option::is_none) {
+            let mut len = [0u8; 2];
+            stream.read_exact(&mut len).map_err(failed)?;
+            let mut bytes = vec![0u8; usize::from(u16::from_be_bytes(len))];
+            stream.read_exact(&mut bytes).map_err(failed)?;
+            if let Some(r) = self.recorder.as_mut() {
+                let mut framed = len.to_vec();
+                framed.extend_from_slice(&bytes);
+                r.tcp_data(Side::Server, &framed);
+            }
+            let mut taken = false;
+            for (q, slot) in queries.iter().zip(replies.iter_mut()) {
+                if slot.is_none() && answers(q, &bytes).map_err(malformed)? {
+                    *slot = Some(Answer {
+                        bytes: std::mem::take(&mut bytes),
+                        tcp: true,
+                        elapsed: started.elapsed(),
+                        ignored,
+                    });
+                    taken = true;
+                    break;
+                }
+            }
+            if !taken {
+                ignored += 1;
+            }
+        }
+        if let Some(r) = self.recorder.as_mut() {
+            r.tcp_close();
+        }
+        Ok(replies.into_iter().flatten().collect())
+    }
+}

@@ -1,0 +1,369 @@
+//! The `dns` engine: reads a capture, finds every DNS message in it
+//! ([`analysis::find`](crate::dns::analysis::find)), keeps those the [`Filter`]
+//! accepts, and hands each to a [`MessageSink`] as a [`Row`].
+//!
+//! Reading and reassembly run on the calling thread; decoding, filtering and the sink
+//! on a second one (the two halves cost about the same). Messages travel between them
+//! in batches, so the sink sees them in capture order.
+//!
+//! ```
+//! use pcaptool::capture::CaptureReader;
+//! use pcaptool::dns::decode::{decode, Config, MessageSink, Row};
+//! use pcaptool::gen::{Config as GenConfig, DnsTraffic, IdSpec, Traffic};
+//!
+//! /// A sink that keeps each message's first question type.
+//! #[derive(Default)]
+//! struct Types(Vec<u16>);
+//! impl MessageSink for Types {
+//!     fn message(&mut self, row: &Row<'_>) -> std::io::Result<()> {
+//!         let m = row.message.as_ref().expect("decoded");
+//!         self.0.push(m.questions[0].qtype);
+//!         Ok(())
+//!     }
+//! }
+//!
+//! // Two AAAA queries with their responses, as a capture in memory.
+//! let traffic = DnsTraffic {
+//!     names: vec!["example.com".parse().unwrap()], qtype: 28, class: 1, id: IdSpec::Random,
+//!     recursion_desired: true, edns: false, edns_size: None, dnssec_ok: false, tcp: false,
+//!     responses: true, answers: vec![], rcode: None, answer_ttl: 300,
+//! };
+//! let mut config = GenConfig::new(Traffic::Dns(traffic));
+//! config.count = Some(2);
+//! let mut file = Vec::new();
+//! let mut writer = pcaptool::capture::CaptureWriter::new(&mut file,
+//!     pcaptool::capture::OutputFormat::Pcap, pcaptool::capture::TsResolution::Micro,
+//!     pcaptool::capture::LinkType::ETHERNET, 65535);
+//! pcaptool::gen::generate(&config, &mut writer).unwrap();
+//! writer.finish().unwrap();
+//!
+//! let mut reader = CaptureReader::new(Box::new(std::io::Cursor::new(file))).unwrap();
+//! let mut sink = Types::default();
+//! let report = decode(&mut reader, &Config::default(), &mut sink, &mut |_| {}).unwrap();
+//! assert_eq!(sink.0, [28, 28, 28, 28]);
+//! assert_eq!(report.messages, 4);
+//! ```
+
+use std::io;
+use std::net::IpAddr;
+use std::ops::ControlFlow;
+use std::sync::mpsc;
+
+use crate::capture::{for_each_record, CaptureReader, Pass, Timestamp};
+use crate::dns::analysis::find::{Extractor, Origin, Protocol};
+use crate::dns::wire::Message;
+use crate::dns::Name;
+
+/// Which messages to keep. Empty lists and `None` keep everything.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// Only messages whose first question has one of these types.
+    pub qtypes: Vec<u16>,
+    /// Only responses with one of these (EDNS-extended) rcodes.
+    pub rcodes: Vec<u16>,
+    /// Only messages whose first question is this name or below it.
+    pub name: Option<Name>,
+    pub only_queries: bool,
+    pub only_responses: bool,
+}
+
+impl Filter {
+    pub fn is_empty(&self) -> bool {
+        self.qtypes.is_empty()
+            && self.rcodes.is_empty()
+            && self.name.is_none()
+            && !self.only_queries
+            && !self.only_responses
+    }
+}
+
+/// The filter, ready for matching: the name suffix as lower-case wire labels.
+struct Matcher {
+    filter: Filter,
+    suffix: Option<Vec<u8>>,
+}
+
+impl Matcher {
+    fn new(filter: &Filter) -> Matcher {
+        let suffix = filter.name.as_ref().map(|name| {
+            let mut wire: Vec<u8> = name.as_wire().iter().map(u8::to_ascii_lowercase).collect();
+            wire.pop(); // root byte
+            wire
+        });
+        Matcher {
+            filter: filter.clone(),
+            suffix,
+        }
+    }
+
+    fn accepts(&self, m: &Message<'_>) -> bool {
+        let f = &self.filter;
+        let response = m.header.is_response();
+        if f.only_queries && response || f.only_responses && !response {
+            return false;
+        }
+        let rcode_wanted = response && f.rcodes.contains(&m.rcode());
+        if !f.rcodes.is_empty() && !rcode_wanted {
+            return false;
+        }
+        let question = m.questions.first();
+        if !f.qtypes.is_empty() && !question.is_some_and(|q| f.qtypes.contains(&q.qtype)) {
+            return false;
+        }
+        if let Some(suffix) = &self.suffix {
+            let Some(q) = question else { return false };
+            let mut key = q.name.to_lowercase_key(m.bytes);
+            key.pop(); // root byte
+            if !is_label_suffix(&key, suffix) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// Is `suffix` (wire labels) `key` itself or its ending at a label boundary?
+fn is_label_suffix(key: &[u8], suffix: &[u8]) -> bool {
+    if suffix.is_empty() {
+        return true;
+    }
+    let mut at = 0;
+    while at < key.len() {
+        if key[at..] == suffix[..] {
+            return true;
+        }
+        at += 1 + usize::from(key[at]);
+    }
+    false
+}
+
+/// How to look for DNS.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Ports besides 53, 5353 (mDNS) and 5355 (LLMNR) that carry DNS.
+    pub ports: Vec<u16>,
+    /// Recognise DNS on other UDP ports (both from 1024 up) by its look, as tshark does.
+    pub heuristic: bool,
+    pub filter: Filter,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            ports: Vec::new(),
+            heuristic: true,
+            filter: Filter::default(),
+        }
+    }
+}
+
+/// One DNS message with where it came from: what every view shows.
+#[derive(Debug)]
+pub struct Row<'a> {
+    pub origin: Origin,
+    /// Timestamp of the capture's first record (times are shown relative to it).
+    pub first: Timestamp,
+    /// The message as it was on the wire (after reassembly).
+    pub bytes: &'a [u8],
+    /// The decoded message; `None` when it is shorter than a DNS header, or when the
+    /// sink said it needs no decoding (and no filter did).
+    pub message: Option<Message<'a>>,
+}
+
+impl Row<'_> {
+    /// Nanoseconds since the capture's first record.
+    pub fn relative_ns(&self) -> i128 {
+        self.origin.ts.as_nanos() - self.first.as_nanos()
+    }
+}
+
+/// Receives the messages of a capture, in order, on the engine's second thread.
+pub trait MessageSink: Send {
+    /// False when the sink reads only the raw bytes (saves decoding each message).
+    fn wants_decoded(&self) -> bool {
+        true
+    }
+    fn start(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    fn message(&mut self, row: &Row<'_>) -> io::Result<()>;
+    /// After the last message.
+    fn finish(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// What a run found.
+#[derive(Debug)]
+pub struct Report {
+    /// Records read.
+    pub frames: u64,
+    /// Messages found (before filtering).
+    pub messages: u64,
+    /// Notes about TCP gaps and dropped fragments: the first few, and how many in all.
+    pub notes: Vec<String>,
+    pub notes_seen: u64,
+    /// How reading the input ended.
+    pub pass: Pass,
+}
+
+/// Messages handed from the reading thread to the sink's thread, many at a time.
+#[derive(Default)]
+struct Batch {
+    origins: Vec<Origin>,
+    /// End offset of each message in `data`.
+    ends: Vec<usize>,
+    data: Vec<u8>,
+    first: Timestamp,
+}
+
+impl Batch {
+    const MESSAGES: usize = 4096;
+
+    fn push(&mut self, origin: Origin, msg: &[u8]) {
+        self.origins.push(origin);
+        self.data.extend_from_slice(msg);
+        self.ends.push(self.data.len());
+    }
+
+    fn is_full(&self) -> bool {
+        self.origins.len() >= Self::MESSAGES || self.data.len() >= 4 << 20
+    }
+
+    fn clear(&mut self) {
+        self.origins.clear();
+        self.ends.clear();
+        self.data.clear();
+    }
+}
+
+/// Finds every DNS message of `reader` and hands those `config.filter` accepts to
+/// `sink`. An error from the sink (a closed pipe, a full disk) stops the run and is
+/// returned; `progress` gets the input offset every few thousand records.
+pub fn decode<S: MessageSink>(
+    reader: &mut CaptureReader,
+    config: &Config,
+    sink: &mut S,
+    progress: &mut dyn FnMut(u64),
+) -> io::Result<Report> {
+    let matcher = Matcher::new(&config.filter);
+    let decode_all = sink.wants_decoded() || !config.filter.is_empty();
+    let (to_sink, batches) = mpsc::sync_channel::<Batch>(4);
+    let (recycle, recycled) = mpsc::channel::<Batch>();
+    std::thread::scope(|scope| {
+        let consumer = std::thread::Builder::new()
+            .name("pcaptool-dns-sink".into())
+            .spawn_scoped(scope, move || -> io::Result<()> {
+                sink.start()?;
+                for mut batch in batches {
+                    let mut start = 0;
+                    for (origin, &end) in batch.origins.iter().zip(&batch.ends) {
+                        let bytes = &batch.data[start..end];
+                        start = end;
+                        let message = if decode_all {
+                            Message::parse(bytes).ok()
+                        } else {
+                            None
+                        };
+                        if !config.filter.is_empty()
+                            && !message.as_ref().is_some_and(|m| matcher.accepts(m))
+                        {
+                            continue;
+                        }
+                        sink.message(&Row {
+                            origin: *origin,
+                            first: batch.first,
+                            bytes,
+                            message,
+                        })?;
+                    }
+                    batch.clear();
+                    let _ = recycle.send(batch);
+                }
+                sink.finish()
+            })?;
+        let mut extractor = Extractor::new(&config.ports, config.heuristic);
+        let mut batch = Batch::default();
+        let mut messages = 0u64;
+        let mut sink_gone = false;
+        let send = |batch: &mut Batch| {
+            let fresh = recycled.try_recv().unwrap_or_default();
+            let full = std::mem::replace(batch, fresh);
+            batch.first = full.first;
+            to_sink.send(full).is_ok()
+        };
+        let mut frame = 0u64;
+        let mut last = None;
+        let pass = for_each_record(reader, progress, |record| {
+            frame += 1;
+            if frame == 1 {
+                batch.first = record.ts;
+            }
+            extractor.frame(
+                frame,
+                record.ts,
+                record.link_type,
+                record.data,
+                &mut |origin, msg| {
+                    messages += 1;
+                    batch.push(origin, msg)
+                },
+            );
+            last = Some((frame, record.ts));
+            if batch.is_full() && !send(&mut batch) {
+                sink_gone = true;
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        });
+        if let Some((frame, ts)) = last {
+            let end = Origin {
+                frame,
+                ts,
+                src: IpAddr::from([0, 0, 0, 0]),
+                dst: IpAddr::from([0, 0, 0, 0]),
+                sport: 0,
+                dport: 0,
+                tcp: true,
+                protocol: Protocol::Dns,
+                reported_len: 0,
+            };
+            extractor.finish(end, &mut |origin, msg| {
+                messages += 1;
+                batch.push(origin, msg)
+            });
+        }
+        if !sink_gone {
+            send(&mut batch);
+        }
+        drop(to_sink);
+        match consumer.join() {
+            Ok(result) => result?,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+        let notes = extractor.take_notes();
+        Ok(Report {
+            frames: frame,
+            messages,
+            notes,
+            notes_seen: extractor.notes_seen,
+            pass,
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suffixes_match_whole_labels() {
+        let key = b"\x03www\x07example\x03com";
+        assert!(is_label_suffix(key, b"\x07example\x03com"));
+        assert!(is_label_suffix(key, b"\x03com"));
+        assert!(is_label_suffix(key, key));
+        assert!(is_label_suffix(key, b""));
+        assert!(!is_label_suffix(key, b"\x06xample\x03com"));
+        assert!(!is_label_suffix(b"\x03com", b"\x07example\x03com"));
+    }
+}

@@ -1,0 +1,67 @@
+//! The text view: one line per message, `FRAME TIME SRC → DST PROTOCOL INFO`, with
+//! the time relative to the capture's first record and Wireshark's Info column, as
+//! `pcaptool dns` prints it by default.
+
+use std::io::{self, Write};
+
+use crate::dns::analysis::find::Protocol;
+use crate::dns::decode::{MessageSink, Row};
+use crate::dns::view::digits::{push_ip, push_padded, push_u64};
+use crate::dns::view::info;
+
+/// Appends `row` as one line (with its newline).
+pub fn write_line(text: &mut Vec<u8>, row: &Row<'_>) {
+    let origin = row.origin;
+    let rel = row.relative_ns();
+    push_u64(text, origin.frame);
+    text.push(b' ');
+    push_u64(text, rel.div_euclid(1_000_000_000).max(0) as u64);
+    text.push(b'.');
+    push_padded(text, (rel.rem_euclid(1_000_000_000) / 1000) as u64, 6);
+    text.push(b' ');
+    push_ip(text, origin.src);
+    text.extend_from_slice(" → ".as_bytes());
+    push_ip(text, origin.dst);
+    text.push(b' ');
+    text.extend_from_slice(origin.protocol.name().as_bytes());
+    text.push(b' ');
+    info::write_info(
+        row.bytes,
+        origin.reported_len,
+        origin.protocol == Protocol::Mdns,
+        text,
+    );
+    text.push(b'\n');
+}
+
+/// Writes one line per message; needs no decoded messages (the Info text walks the
+/// bytes itself, as Wireshark does).
+pub struct TextSink<W> {
+    out: W,
+    text: Vec<u8>,
+}
+
+impl<W: Write> TextSink<W> {
+    pub fn new(out: W) -> Self {
+        TextSink {
+            out,
+            text: Vec::with_capacity(1024),
+        }
+    }
+}
+
+impl<W: Write + Send> MessageSink for TextSink<W> {
+    fn wants_decoded(&self) -> bool {
+        false
+    }
+
+    fn message(&mut self, row: &Row<'_>) -> io::Result<()> {
+        self.text.clear();
+        write_line(&mut self.text, row);
+        self.out.write_all(&self.text)
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}

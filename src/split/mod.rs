@@ -1,0 +1,418 @@
+//! The split engine: one capture file per flow, records copied byte for byte.
+//!
+//! The calling thread finds each record's flow ([`FlowKey`]) and appends the record to
+//! that flow's pending buffer; full buffers go to the [`WriterPool`]'s thread. Pending
+//! memory is bounded by a budget: when it is exceeded the largest buffers are handed
+//! off first, so busy flows are written in large chunks and quiet ones stay buffered.
+//! At the end a manifest lists every flow with what was written for it.
+//!
+//! File-system policy (which directory, whether to replace what is there) and the
+//! open-file budget belong to the caller.
+//!
+//! ```
+//! use pcaptool::capture::{CaptureReader, CaptureWriter, LinkType, OutputFormat, Timestamp, TsResolution};
+//! use pcaptool::packet::{build_frame, IpSpec, LinkSpec, Mac, Transport};
+//! use pcaptool::split::{split, Config};
+//! // Two packets of one pair, one of another.
+//! let mut file = Vec::new();
+//! let mut writer = CaptureWriter::new(&mut file, OutputFormat::Pcap, TsResolution::Micro, LinkType::ETHERNET, 65535);
+//! let link = LinkSpec { src_mac: Mac([2, 0, 0, 0, 0, 1]), dst_mac: Mac([2, 0, 0, 0, 0, 2]), vlans: vec![] };
+//! for (i, (src, dst)) in [("10.0.0.1", "10.0.0.2"), ("10.0.0.2", "10.0.0.1"), ("10.0.0.1", "10.0.0.3")].iter().enumerate() {
+//!     let ip = IpSpec { src: src.parse().unwrap(), dst: dst.parse().unwrap(), ttl: 64, id: 0 };
+//!     let mut frame = Vec::new();
+//!     build_frame(&link, &ip, &Transport::Udp { sport: 1000, dport: 53 }, b"hi", &mut frame).unwrap();
+//!     writer.write_packet(0, Timestamp::new(i as i64, 0), frame.len() as u32, &frame).unwrap();
+//! }
+//! writer.finish().unwrap();
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let mut reader = CaptureReader::new(Box::new(std::io::Cursor::new(file))).unwrap();
+//! let report = split(&mut reader, dir.path(), &Config::default(), &mut |_| {}).unwrap();
+//! assert_eq!((report.packets, report.flows, report.non_ip_packets), (3, 2, 0));
+//! assert!(dir.path().join("flow-00000001_10.0.0.1_10.0.0.2.pcap").exists());
+//! assert!(dir.path().join("flows.csv").exists());
+//! ```
+
+use std::collections::HashSet;
+use std::io::{self, Write};
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+
+use crate::capture::{for_each_record, CaptureReader, Format, LinkType, Pass, Record};
+use crate::flow::manifest::{self, Entry, ManifestFormat};
+use crate::flow::pool::{Chunk, ChunkStats, PoolError, PoolReport, WriterPool};
+use crate::flow::{FlowKey, SplitBy};
+use crate::link;
+
+/// The flow table: insertion-ordered, with a fast seeded hash (SipHash costs more than
+/// the rest of the per-packet work).
+type FlowTable = IndexMap<FlowKey, u32, foldhash::fast::RandomState>;
+
+/// A flow's buffer is handed to the writer once it holds this much.
+const CHUNK_BYTES: usize = 256 << 10;
+/// Over budget, the largest buffers are handed off until pending memory is down to this
+/// share of the budget: only the fullest buffers go, so writes stay large.
+const SHED_TO_PERCENT: usize = 75;
+/// Chunks are sent to the writer in batches of about this many bytes.
+const BATCH_BYTES: usize = 2 << 20;
+
+/// What to do with packets that carry no IP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NonIp {
+    /// Into one file, `non-ip.pcap` (or `.pcapng`).
+    File,
+    Drop,
+}
+
+/// How to split.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub by: SplitBy,
+    pub non_ip: NonIp,
+    pub manifest: ManifestFormat,
+    /// Most output files open at once; others are closed and reopened to append.
+    pub max_open: usize,
+    /// Memory for packets waiting to be written, all flows together.
+    pub buffer_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            by: SplitBy::Pair,
+            non_ip: NonIp::File,
+            manifest: ManifestFormat::Csv,
+            max_open: 240,
+            buffer_bytes: 64 << 20,
+        }
+    }
+}
+
+/// What a split did.
+#[derive(Debug)]
+pub struct Report {
+    /// Records read.
+    pub packets: u64,
+    pub flows: u64,
+    /// Records without IP (written to the non-IP file or dropped, as configured).
+    pub non_ip_packets: u64,
+    /// The non-IP file's name, when there is one.
+    pub non_ip_file: Option<String>,
+    /// How often a file was opened again after being closed to stay under `max_open`.
+    pub reopens: u64,
+    /// Every file written (flows, non-IP file, manifest).
+    pub written: HashSet<PathBuf>,
+    /// How reading the input ended.
+    pub pass: Pass,
+}
+
+/// Why a split stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SplitError {
+    /// Writing a flow file failed; the manifest lists what was written before.
+    #[error("split stopped; the manifest lists what was written: {0}")]
+    Write(PoolError),
+    #[error("cannot write {path}: {cause}")]
+    Manifest { path: PathBuf, cause: io::Error },
+}
+
+/// Splits `reader` into `dir` (which must exist), one file per flow, plus the
+/// manifest; `progress` gets the input offset every few thousand records.
+pub fn split(
+    reader: &mut CaptureReader,
+    dir: &Path,
+    config: &Config,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Report, SplitError> {
+    let framing = match reader.format() {
+        Format::Pcap { .. } => Framing::Verbatim { extension: "pcap" },
+        Format::PcapNg => Framing::Verbatim {
+            extension: "pcapng",
+        },
+        Format::Snoop => Framing::ReencodePcap {
+            header: pcap_header(reader.link_type().unwrap_or(LinkType::ETHERNET)),
+        },
+    };
+    let mut splitter = Splitter::new(config, dir, framing);
+    let pass = for_each_record(reader, progress, |record| {
+        if splitter.add(record) {
+            ControlFlow::Continue(())
+        } else {
+            ControlFlow::Break(()) // the writer stopped: its error is reported below
+        }
+    });
+    splitter.finish(pass)
+}
+
+/// How records become output bytes.
+enum Framing {
+    /// Records copied verbatim after the input's own file header (pcap, pcapng).
+    Verbatim { extension: &'static str },
+    /// Records rewritten as microsecond pcap (for snoop input).
+    ReencodePcap { header: Vec<u8> },
+}
+
+struct FlowState {
+    pending: Vec<u8>,
+    stats: ChunkStats,
+    /// Input section whose header this file has, and how many header bytes it has.
+    section: u32,
+    header_len: usize,
+    file_name: String,
+}
+
+struct Splitter {
+    config: Config,
+    framing: Framing,
+    dir: PathBuf,
+    pool: WriterPool,
+    /// Flow key -> output file id; the index + 1 is the flow number.
+    table: FlowTable,
+    /// Per output file id.
+    files: Vec<FlowState>,
+    non_ip_file: Option<u32>,
+    pending_capacity: usize,
+    /// Chunks handed off but not yet sent to the writer thread.
+    outbox: Vec<Chunk>,
+    outbox_bytes: usize,
+    packets: u64,
+    non_ip_packets: u64,
+    writer_stopped: bool,
+}
+
+impl Splitter {
+    fn new(config: &Config, dir: &Path, framing: Framing) -> Splitter {
+        Splitter {
+            config: config.clone(),
+            framing,
+            dir: dir.to_path_buf(),
+            pool: WriterPool::new(config.max_open),
+            table: FlowTable::default(),
+            files: Vec::new(),
+            non_ip_file: None,
+            pending_capacity: 0,
+            outbox: Vec::new(),
+            outbox_bytes: 0,
+            packets: 0,
+            non_ip_packets: 0,
+            writer_stopped: false,
+        }
+    }
+
+    fn extension(&self) -> &'static str {
+        match self.framing {
+            Framing::Verbatim { extension } => extension,
+            Framing::ReencodePcap { .. } => "pcap",
+        }
+    }
+
+    fn new_file(&mut self, file_name: String) -> u32 {
+        let id = self.files.len() as u32;
+        if !self.pool.register(self.dir.join(&file_name)) {
+            self.writer_stopped = true;
+        }
+        self.files.push(FlowState {
+            pending: Vec::new(),
+            stats: ChunkStats::default(),
+            section: 0,
+            header_len: 0,
+            file_name,
+        });
+        id
+    }
+
+    /// Adds one record; false once the writer has stopped after an error.
+    fn add(&mut self, record: &Record<'_>) -> bool {
+        self.packets += 1;
+        let network = link::network(record.link_type, record.data);
+        let file = match FlowKey::of(network, self.config.by) {
+            Some(key) => match self.table.get(&key) {
+                Some(&id) => id,
+                None => {
+                    let name = format!(
+                        "{}.{}",
+                        key.file_stem(self.table.len() as u64 + 1),
+                        self.extension()
+                    );
+                    let id = self.new_file(name);
+                    self.table.insert(key, id);
+                    id
+                }
+            },
+            None => {
+                self.non_ip_packets += 1;
+                if self.config.non_ip == NonIp::Drop {
+                    return !self.writer_stopped;
+                }
+                match self.non_ip_file {
+                    Some(id) => id,
+                    None => {
+                        let id = self.new_file(format!("non-ip.{}", self.extension()));
+                        self.non_ip_file = Some(id);
+                        id
+                    }
+                }
+            }
+        };
+        let state = &mut self.files[file as usize];
+        let before = state.pending.capacity();
+        match &self.framing {
+            Framing::Verbatim { .. } => {
+                if state.section != record.section {
+                    state.pending.extend_from_slice(record.header);
+                    state.section = record.section;
+                    state.header_len = record.header.len();
+                } else if record.header.len() > state.header_len {
+                    // Interfaces described since this file's header was written.
+                    state
+                        .pending
+                        .extend_from_slice(&record.header[state.header_len..]);
+                    state.header_len = record.header.len();
+                }
+                state.pending.extend_from_slice(record.raw);
+            }
+            Framing::ReencodePcap { header } => {
+                if state.section == 0 {
+                    state.pending.extend_from_slice(header);
+                    state.section = 1;
+                }
+                let secs = record.ts.secs.clamp(0, i64::from(u32::MAX)) as u32;
+                for field in [
+                    secs,
+                    record.ts.nanos / 1000,
+                    record.data.len() as u32,
+                    record.orig_len,
+                ] {
+                    state.pending.extend_from_slice(&field.to_le_bytes());
+                }
+                state.pending.extend_from_slice(record.data);
+            }
+        }
+        state
+            .stats
+            .add_packet(record.ts, record.orig_len, record.data.len());
+        self.pending_capacity += state.pending.capacity() - before;
+        if state.pending.len() >= CHUNK_BYTES {
+            self.hand_off(file);
+        }
+        if self.pending_capacity > self.config.buffer_bytes {
+            self.shed();
+        }
+        !self.writer_stopped
+    }
+
+    /// Sends a file's pending bytes to the writer.
+    fn hand_off(&mut self, file: u32) {
+        let state = &mut self.files[file as usize];
+        if state.pending.is_empty() {
+            return;
+        }
+        self.pending_capacity -= state.pending.capacity();
+        self.outbox_bytes += state.pending.len();
+        self.outbox.push(Chunk {
+            file,
+            data: std::mem::take(&mut state.pending),
+            stats: std::mem::take(&mut state.stats),
+        });
+        if self.outbox_bytes >= BATCH_BYTES {
+            self.send_outbox();
+        }
+    }
+
+    fn send_outbox(&mut self) {
+        self.outbox_bytes = 0;
+        if !self.outbox.is_empty() && !self.pool.write(std::mem::take(&mut self.outbox)) {
+            self.writer_stopped = true;
+        }
+    }
+
+    /// Over budget: hand off the largest buffers until a quarter of the budget is free.
+    fn shed(&mut self) {
+        let mut by_size: Vec<(usize, u32)> = self
+            .files
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| !f.pending.is_empty())
+            .map(|(i, f)| (f.pending.capacity(), i as u32))
+            .collect();
+        by_size.sort_unstable_by(|a, b| b.cmp(a));
+        for (_, file) in by_size {
+            if self.pending_capacity <= self.config.buffer_bytes * SHED_TO_PERCENT / 100 {
+                break;
+            }
+            self.hand_off(file);
+        }
+    }
+
+    /// Flushes everything and writes the manifest (also after a write error, so that
+    /// it lists exactly what is on disk).
+    fn finish(mut self, pass: Pass) -> Result<Report, SplitError> {
+        for file in 0..self.files.len() as u32 {
+            self.hand_off(file);
+        }
+        self.send_outbox();
+        let extension = self.extension();
+        let PoolReport {
+            written,
+            error,
+            reopens,
+        } = self.pool.finish();
+        let manifest_name = match self.config.manifest {
+            ManifestFormat::Csv => "flows.csv",
+            ManifestFormat::Json => "flows.json",
+        };
+        let manifest_path = self.dir.join(manifest_name);
+        let entries = self
+            .table
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, &id))| written[id as usize].packets > 0)
+            .map(|(i, (key, &id))| Entry {
+                number: i as u64 + 1,
+                key,
+                file_name: &self.files[id as usize].file_name,
+                stats: &written[id as usize],
+            });
+        let manifest_error = |cause| SplitError::Manifest {
+            path: manifest_path.clone(),
+            cause,
+        };
+        let mut out =
+            io::BufWriter::new(std::fs::File::create(&manifest_path).map_err(manifest_error)?);
+        manifest::write(&mut out, self.config.manifest, entries)
+            .and_then(|()| out.flush())
+            .map_err(manifest_error)?;
+        if let Some(e) = error {
+            return Err(SplitError::Write(e));
+        }
+        let mut paths: HashSet<PathBuf> = self
+            .files
+            .iter()
+            .map(|f| self.dir.join(&f.file_name))
+            .collect();
+        paths.insert(manifest_path);
+        Ok(Report {
+            packets: self.packets,
+            flows: self.table.len() as u64,
+            non_ip_packets: self.non_ip_packets,
+            non_ip_file: self.non_ip_file.map(|_| format!("non-ip.{extension}")),
+            reopens,
+            written: paths,
+            pass,
+        })
+    }
+}
+
+/// A microsecond little-endian pcap header for re-encoded output.
+fn pcap_header(link_type: LinkType) -> Vec<u8> {
+    let mut h = Vec::with_capacity(24);
+    h.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+    h.extend_from_slice(&2u16.to_le_bytes());
+    h.extend_from_slice(&4u16.to_le_bytes());
+    h.extend_from_slice(&[0; 8]);
+    h.extend_from_slice(&262_144u32.to_le_bytes());
+    h.extend_from_slice(&u32::from(link_type.0).to_le_bytes());
+    h
+}
