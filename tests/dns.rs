@@ -227,14 +227,14 @@ fn decoder_agrees_with_hickory_field_by_field() {
         let md = &theirs.metadata;
         let header_mine = (
             h.id,
-            h.is_response(),
-            h.opcode(),
-            h.authoritative(),
-            h.truncated(),
-            h.recursion_desired(),
-            h.recursion_available(),
-            h.authentic_data(),
-            h.checking_disabled(),
+            h.flags.is_response(),
+            h.flags.opcode(),
+            h.flags.authoritative(),
+            h.flags.truncated(),
+            h.flags.recursion_desired(),
+            h.flags.recursion_available(),
+            h.flags.authentic_data(),
+            h.flags.checking_disabled(),
             m.rcode(),
         );
         let header_theirs = (

@@ -18,7 +18,7 @@ use std::io::{self, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
 
-use crate::dns::wire::{DecodeError, Message as Decoded};
+use crate::dns::wire::{DecodeError, Flags, Message as Decoded};
 use crate::dns::{Edns, Message, Name};
 use crate::packet::record::Recorder;
 use crate::packet::tcp_session::Side;
@@ -92,7 +92,7 @@ impl QuerySpec {
     pub fn build(&self, rng: &mut Rng) -> Message {
         let mut q = Message::query(rng.next_u16(), self.name.clone(), self.qtype);
         q.questions[0].qclass = self.class;
-        q.recursion_desired = self.recursion_desired;
+        q.flags.set(Flags::RD, self.recursion_desired);
         if let Some(udp_size) = self.edns_size {
             let mut options = Vec::new();
             if self.nsid {
@@ -170,7 +170,7 @@ pub fn answers(query: &Message, reply: &[u8]) -> Result<bool, DecodeError> {
         return Ok(false);
     }
     let m = Decoded::parse(reply)?;
-    if !m.header.is_response() {
+    if !m.header.flags.is_response() {
         return Ok(false);
     }
     if let Some(e) = m.error {
@@ -183,7 +183,7 @@ pub fn answers(query: &Message, reply: &[u8]) -> Result<bool, DecodeError> {
             r.name.to_lowercase_key(reply) == mine && r.qtype == q.qtype && r.qclass == q.qclass
         }
         // Some servers leave the question out of error replies (FORMERR, NOTIMP).
-        None => m.header.rcode() != 0,
+        None => m.header.flags.rcode() != 0,
     };
     Ok(same_question)
 }
@@ -209,7 +209,7 @@ impl Client {
     pub fn query(&mut self, query: &Message) -> Result<Answer, QueryError> {
         if !self.config.tcp {
             let reply = self.exchange_udp(query)?;
-            let wants_tcp = reply.message().header.truncated() && self.config.tcp_fallback;
+            let wants_tcp = reply.message().header.flags.truncated() && self.config.tcp_fallback;
             if !wants_tcp {
                 return Ok(reply);
             }

@@ -98,7 +98,7 @@ impl Matcher {
 
     fn accepts(&self, m: &Message<'_>) -> bool {
         let f = &self.filter;
-        let response = m.header.is_response();
+        let response = m.header.flags.is_response();
         if f.only_queries && response || f.only_responses && !response {
             return false;
         }

@@ -28,6 +28,7 @@ use etherparse::TcpHeader;
 
 use crate::capture::{CaptureWriter, Timestamp};
 use crate::dns::wire::registry as types;
+use crate::dns::wire::Flags;
 use crate::dns::{Edns, Message, Name, RData, Record};
 use crate::packet::tcp_session::{Endpoint, Side, TcpSession};
 use crate::packet::{
@@ -572,7 +573,7 @@ impl Plan {
     fn dns_query(&self, a: &DnsTraffic, id: u16, name: &Name) -> Message {
         let mut q = Message::query(id, name.clone(), a.qtype);
         q.questions[0].qclass = a.class;
-        q.recursion_desired = a.recursion_desired;
+        q.flags.set(Flags::RD, a.recursion_desired);
         if a.edns || a.edns_size.is_some() || a.dnssec_ok {
             q.edns = Some(Edns {
                 udp_size: a.edns_size.unwrap_or(1232),
@@ -587,10 +588,10 @@ impl Plan {
 /// The response to `query` that the user described with --answer / --rcode.
 fn dns_response(a: &DnsTraffic, query: &Message) -> Message {
     let mut r = query.clone();
-    r.response = true;
-    r.recursion_available = true;
+    r.flags.set(Flags::QR, true);
+    r.flags.set(Flags::RA, true);
     let rcode = a.rcode.unwrap_or(0);
-    r.rcode = (rcode & 0xf) as u8;
+    r.flags.set_rcode((rcode & 0xf) as u8);
     if let Some(edns) = &mut r.edns {
         edns.extended_rcode = (rcode >> 4) as u8;
     }

@@ -68,10 +68,10 @@ fn looks_like_dns(msg: &[u8]) -> bool {
     let Ok(h) = Header::parse(msg) else {
         return false;
     };
-    if msg.len() <= crate::dns::HEADER_LEN || h.opcode() != 0 {
+    if msg.len() <= crate::dns::HEADER_LEN || h.flags.opcode() != 0 {
         return false;
     }
-    let counts_ok = if h.is_response() {
+    let counts_ok = if h.flags.is_response() {
         h.qdcount <= 1 && h.ancount <= 100 && h.nscount <= 10
     } else {
         h.qdcount == 1 && h.ancount == 0 && h.nscount == 0

@@ -138,12 +138,12 @@ impl Stats {
         if m.error.is_some() {
             self.malformed += 1;
         }
-        *self.opcodes.entry(m.header.opcode()).or_default() += 1;
+        *self.opcodes.entry(m.header.flags.opcode()).or_default() += 1;
         let question = m.questions.first().map(|q| {
             let key = q.name.to_lowercase_key(msg);
             (key, q.qtype, q.qclass)
         });
-        if let (Some((name, qtype, _)), false) = (&question, m.header.is_response()) {
+        if let (Some((name, qtype, _)), false) = (&question, m.header.flags.is_response()) {
             *self.qtypes.entry(*qtype).or_default() += 1;
             if let Some(n) = self.names.get_mut(name) {
                 *n += 1;
@@ -155,7 +155,7 @@ impl Stats {
         }
         let src = (origin.src, origin.sport);
         let dst = (origin.dst, origin.dport);
-        if m.header.is_response() {
+        if m.header.flags.is_response() {
             self.responses += 1;
             *self.rcodes.entry(m.rcode()).or_default() += 1;
             let key = MatchKey {

@@ -53,8 +53,8 @@ pub fn write_csv(line: &mut String, row: &Row<'_>) {
         line,
         "{},{},{},{},",
         h.id,
-        u8::from(h.is_response()),
-        h.opcode(),
+        u8::from(h.flags.is_response()),
+        h.flags.opcode(),
         m.rcode()
     );
     match m.questions.first() {

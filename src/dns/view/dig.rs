@@ -5,15 +5,19 @@ use std::io::{self, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
+use crate::dns::wire::rdata::{RData, SvcParam};
 use crate::dns::wire::registry::{self as types, Class, Opcode, Rcode, RecordType};
-use crate::dns::wire::{skip_name, Message, NameRef, Record};
+use crate::dns::wire::{Message, NameRef, Record};
 
 /// Record data as master-file text; types without a text form here, and data that does
-/// not fit its type, as RFC 3597 `\# len hex`.
+/// not fit its type, as RFC 3597 `\\# len hex`.
 pub fn rdata(msg: &[u8], r: &Record) -> String {
     let mut out = String::new();
     let data = r.rdata(msg);
-    if typed(msg, r, data, &mut out).is_none() {
+    let typed = RData::parse(msg, r)
+        .ok()
+        .and_then(|parsed| presentation(msg, &parsed, &mut out));
+    if typed.is_none() {
         out.clear();
         let _ = write!(out, "\\# {}", data.len());
         if !data.is_empty() {
@@ -36,128 +40,99 @@ pub fn fqdn(msg: &[u8], at: usize) -> String {
     }
 }
 
-/// A character-string's text (RFC 1035 5.1): `"` and `\` escaped, spaces kept, other
-/// non-printables as `\DDD`.
-pub fn escape_text(out: &mut String, bytes: &[u8]) {
-    crate::dns::wire::name::push_escaped(out, bytes, b"\"\\", b' ');
-}
-
 /// A character-string in double quotes.
 fn quoted(out: &mut String, bytes: &[u8]) {
     out.push('"');
-    escape_text(out, bytes);
+    crate::dns::wire::name::push_text(out, bytes);
     out.push('"');
 }
 
-fn typed(msg: &[u8], r: &Record, data: &[u8], out: &mut String) -> Option<()> {
-    let start = r.rdata_offset;
-    let end = start + data.len();
-    let name_end = |at: usize| skip_name(msg, at).ok().filter(|&e| e <= end);
-    let be16 = |at: usize| Some(u16::from_be_bytes([*data.get(at)?, *data.get(at + 1)?]));
-    let be32 = |at: usize| Some(u32::from_be_bytes(data.get(at..at + 4)?.try_into().ok()?));
-    match r.rtype {
-        1 if data.len() == 4 => {
-            let _ = write!(out, "{}", Ipv4Addr::new(data[0], data[1], data[2], data[3]));
+/// The text of the types this view knows; `None` for the others.
+fn presentation(msg: &[u8], data: &RData<'_>, out: &mut String) -> Option<()> {
+    match data {
+        RData::A(a) => {
+            let _ = write!(out, "{a}");
         }
-        28 if data.len() == 16 => {
-            let _ = write!(out, "{}", Ipv6Addr::from(<[u8; 16]>::try_from(data).ok()?));
+        RData::Aaaa(a) => {
+            let _ = write!(out, "{a}");
         }
-        2 | 5 | 12 | 39 => {
-            if name_end(start)? != end {
-                return None;
-            }
-            out.push_str(&fqdn(msg, start));
+        RData::Name(n) => out.push_str(&fqdn(msg, n.offset)),
+        RData::Mx {
+            preference,
+            exchange,
+        } => {
+            let _ = write!(out, "{preference} {}", fqdn(msg, exchange.offset));
         }
-        15 => {
-            if name_end(start + 2)? != end {
-                return None;
-            }
-            let _ = write!(out, "{} {}", be16(0)?, fqdn(msg, start + 2));
-        }
-        6 => {
-            let mname_end = name_end(start)?;
-            let rname_end = name_end(mname_end)?;
-            if end != rname_end + 20 {
-                return None;
-            }
-            let at = rname_end - start;
+        RData::Soa {
+            mname,
+            rname,
+            serial,
+            refresh,
+            retry,
+            expire,
+            minimum,
+        } => {
             let _ = write!(
                 out,
-                "{} {} {} {} {} {} {}",
-                fqdn(msg, start),
-                fqdn(msg, mname_end),
-                be32(at)?,
-                be32(at + 4)?,
-                be32(at + 8)?,
-                be32(at + 12)?,
-                be32(at + 16)?
+                "{} {} {serial} {refresh} {retry} {expire} {minimum}",
+                fqdn(msg, mname.offset),
+                fqdn(msg, rname.offset),
             );
         }
-        16 | 99 => {
-            let mut at = 0;
-            while at < data.len() {
-                let len = usize::from(data[at]);
-                let s = data.get(at + 1..at + 1 + len)?;
-                if at > 0 {
+        RData::Txt(strings) => {
+            for (i, s) in strings.iter().enumerate() {
+                if i > 0 {
                     out.push(' ');
                 }
                 quoted(out, s);
-                at += 1 + len;
             }
         }
-        33 => {
-            if name_end(start + 6)? != end {
-                return None;
-            }
+        RData::Srv {
+            priority,
+            weight,
+            port,
+            target,
+        } => {
             let _ = write!(
                 out,
-                "{} {} {} {}",
-                be16(0)?,
-                be16(2)?,
-                be16(4)?,
-                fqdn(msg, start + 6)
+                "{priority} {weight} {port} {}",
+                fqdn(msg, target.offset)
             );
         }
-        257 => {
-            let tag_len = usize::from(*data.get(1)?);
-            let tag = data.get(2..2 + tag_len)?;
-            let _ = write!(out, "{} {} ", data[0], String::from_utf8_lossy(tag));
-            quoted(out, &data[2 + tag_len..]);
+        RData::Caa { flags, tag, value } => {
+            let _ = write!(out, "{flags} {} ", String::from_utf8_lossy(tag));
+            quoted(out, value);
         }
-        64 | 65 => {
-            let target_end = name_end(start + 2)?;
-            let _ = write!(out, "{} {}", be16(0)?, fqdn(msg, start + 2));
-            let mut at = target_end - start;
-            while at < data.len() {
-                let key = be16(at)?;
-                let len = usize::from(be16(at + 2)?);
-                let value = data.get(at + 4..at + 4 + len)?;
+        RData::Svcb {
+            priority,
+            target,
+            params,
+        } => {
+            let _ = write!(out, "{priority} {}", fqdn(msg, target.offset));
+            for param in params {
                 out.push(' ');
-                match key {
-                    1 => {
+                match param {
+                    SvcParam::Alpn(ids) => {
                         out.push_str("alpn=");
-                        let mut i = 0;
-                        while i < value.len() {
-                            let l = usize::from(value[i]);
+                        for (i, id) in ids.iter().enumerate() {
                             if i > 0 {
                                 out.push(',');
                             }
-                            out.push_str(&String::from_utf8_lossy(value.get(i + 1..i + 1 + l)?));
-                            i += 1 + l;
+                            out.push_str(&String::from_utf8_lossy(id));
                         }
                     }
-                    2 => out.push_str("no-default-alpn"),
-                    3 if len == 2 => {
-                        let _ = write!(out, "port={}", u16::from_be_bytes([value[0], value[1]]));
+                    SvcParam::NoDefaultAlpn => out.push_str("no-default-alpn"),
+                    SvcParam::Port(port) => {
+                        let _ = write!(out, "port={port}");
                     }
-                    4 if len % 4 == 0 => {
+                    SvcParam::Ipv4Hint(value) => {
                         let hints: Vec<String> = value
                             .chunks(4)
                             .map(|a| Ipv4Addr::new(a[0], a[1], a[2], a[3]).to_string())
                             .collect();
                         let _ = write!(out, "ipv4hint={}", hints.join(","));
                     }
-                    6 if len % 16 == 0 => {
+                    SvcParam::Ipv6Hint(value) => {
                         let hints: Vec<String> = value
                             .chunks(16)
                             .map(|a| {
@@ -167,12 +142,13 @@ fn typed(msg: &[u8], r: &Record, data: &[u8], out: &mut String) -> Option<()> {
                             .collect();
                         let _ = write!(out, "ipv6hint={}", hints.join(","));
                     }
-                    _ => {
-                        let _ = write!(out, "key{key}=");
+                    SvcParam::Mandatory(value)
+                    | SvcParam::Ech(value)
+                    | SvcParam::Other { value, .. } => {
+                        let _ = write!(out, "key{}=", param.key());
                         quoted(out, value);
                     }
                 }
-                at += 4 + len;
             }
         }
         _ => return None,
@@ -199,7 +175,7 @@ pub fn dig(
 ) -> io::Result<()> {
     let server = delivery.server;
     let h = &m.header;
-    let opcode = Opcode(h.opcode());
+    let opcode = Opcode(h.flags.opcode());
     let status = Rcode(m.rcode());
     writeln!(
         out,
@@ -207,13 +183,13 @@ pub fn dig(
         h.id
     )?;
     let flags: Vec<&str> = [
-        (h.is_response(), "qr"),
-        (h.authoritative(), "aa"),
-        (h.truncated(), "tc"),
-        (h.recursion_desired(), "rd"),
-        (h.recursion_available(), "ra"),
-        (h.authentic_data(), "ad"),
-        (h.checking_disabled(), "cd"),
+        (h.flags.is_response(), "qr"),
+        (h.flags.authoritative(), "aa"),
+        (h.flags.truncated(), "tc"),
+        (h.flags.recursion_desired(), "rd"),
+        (h.flags.recursion_available(), "ra"),
+        (h.flags.authentic_data(), "ad"),
+        (h.flags.checking_disabled(), "cd"),
     ]
     .iter()
     .filter(|(on, _)| *on)
@@ -228,21 +204,15 @@ pub fn dig(
         h.nscount,
         h.arcount
     )?;
-    if let Some(opt) = m.opt() {
+    if let Some(edns) = m.edns() {
         writeln!(out, "\n;; OPT PSEUDOSECTION:")?;
-        let flags = if opt.ttl & 0x8000 != 0 { " do" } else { "" };
+        let flags = if edns.dnssec_ok { " do" } else { "" };
         writeln!(
             out,
             "; EDNS: version: {}, flags:{flags}; udp: {}",
-            (opt.ttl >> 16) & 0xff,
-            opt.class
+            edns.version, edns.udp_size
         )?;
-        let data = opt.rdata(msg);
-        let mut at = 0;
-        while at + 4 <= data.len() {
-            let code = u16::from_be_bytes([data[at], data[at + 1]]);
-            let len = usize::from(u16::from_be_bytes([data[at + 2], data[at + 3]]));
-            let value = &data[at + 4..(at + 4 + len).min(data.len())];
+        for (code, value) in edns.options.iter() {
             let hex: String = value.iter().map(|b| format!("{b:02x}")).collect();
             match code {
                 3 => writeln!(
@@ -260,7 +230,6 @@ pub fn dig(
                 )?,
                 _ => writeln!(out, "; OPTION {code}: {hex}")?,
             }
-            at += 4 + len;
         }
     }
     writeln!(out, "\n;; QUESTION SECTION:")?;

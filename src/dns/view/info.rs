@@ -797,8 +797,8 @@ mod tests {
             "Standard query 0x1234 A nx.example.com OPT"
         );
         let mut r = q.clone();
-        r.response = true;
-        r.rcode = 3;
+        r.flags.set(crate::dns::wire::Flags::QR, true);
+        r.flags.set_rcode(3);
         r.edns = None;
         r.authority.push(Record {
             name: "example.com".parse().unwrap(),

@@ -45,17 +45,17 @@ pub fn json_str(out: &mut String, s: &str) {
 fn flags_json(line: &mut String, h: &Header) {
     let b = |v: bool| if v { "true" } else { "false" };
     line.push_str("{\"qr\":");
-    line.push_str(b(h.is_response()));
+    line.push_str(b(h.flags.is_response()));
     line.push_str(",\"opcode\":");
-    push_u64_str(line, u64::from(h.opcode()));
+    push_u64_str(line, u64::from(h.flags.opcode()));
     for (key, on) in [
-        (",\"aa\":", h.authoritative()),
-        (",\"tc\":", h.truncated()),
-        (",\"rd\":", h.recursion_desired()),
-        (",\"ra\":", h.recursion_available()),
-        (",\"z\":", h.z()),
-        (",\"ad\":", h.authentic_data()),
-        (",\"cd\":", h.checking_disabled()),
+        (",\"aa\":", h.flags.authoritative()),
+        (",\"tc\":", h.flags.truncated()),
+        (",\"rd\":", h.flags.recursion_desired()),
+        (",\"ra\":", h.flags.recursion_available()),
+        (",\"z\":", h.flags.z()),
+        (",\"ad\":", h.flags.authentic_data()),
+        (",\"cd\":", h.flags.checking_disabled()),
     ] {
         line.push_str(key);
         line.push_str(b(on));

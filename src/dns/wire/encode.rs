@@ -4,6 +4,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::name::Name;
 use super::registry as types;
+use super::Flags;
 use crate::dns::HEADER_LEN;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,19 +72,12 @@ impl Default for Edns {
     }
 }
 
-/// A DNS message to encode. `rcode` is the 4-bit header rcode; larger rcodes need EDNS.
+/// A DNS message to encode. The flags hold the 4-bit header rcode; larger rcodes need EDNS.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Message {
     pub id: u16,
-    pub response: bool,
-    pub opcode: u8,
-    pub authoritative: bool,
-    pub truncated: bool,
-    pub recursion_desired: bool,
-    pub recursion_available: bool,
-    pub authentic_data: bool,
-    pub checking_disabled: bool,
-    pub rcode: u8,
+    /// QR, opcode, AA, TC, RD, RA, AD, CD and the 4-bit rcode.
+    pub flags: Flags,
     pub questions: Vec<Question>,
     pub answers: Vec<Record>,
     pub authority: Vec<Record>,
@@ -96,7 +90,7 @@ impl Message {
     pub fn query(id: u16, name: Name, qtype: u16) -> Self {
         Message {
             id,
-            recursion_desired: true,
+            flags: Flags(Flags::RD),
             questions: vec![Question {
                 name,
                 qtype,
@@ -104,19 +98,6 @@ impl Message {
             }],
             ..Default::default()
         }
-    }
-
-    /// The header flags word (QR, opcode, AA, TC, RD, RA, Z, AD, CD, rcode).
-    pub fn flags(&self) -> u16 {
-        (u16::from(self.response) << 15)
-            | (u16::from(self.opcode & 0xf) << 11)
-            | (u16::from(self.authoritative) << 10)
-            | (u16::from(self.truncated) << 9)
-            | (u16::from(self.recursion_desired) << 8)
-            | (u16::from(self.recursion_available) << 7)
-            | (u16::from(self.authentic_data) << 5)
-            | (u16::from(self.checking_disabled) << 4)
-            | u16::from(self.rcode & 0xf)
     }
 
     /// The message as DNS over TCP sends it: behind its 2-byte length (RFC 1035 4.2.2).
@@ -136,7 +117,7 @@ impl Message {
         };
         let additional = self.additional.len() + usize::from(self.edns.is_some());
         e.out.extend_from_slice(&self.id.to_be_bytes());
-        e.out.extend_from_slice(&self.flags().to_be_bytes());
+        e.out.extend_from_slice(&self.flags.0.to_be_bytes());
         for count in [
             self.questions.len(),
             self.answers.len(),
@@ -289,7 +270,7 @@ mod tests {
     fn answers_point_at_the_question() {
         let name: Name = "a.example.com".parse().unwrap();
         let mut m = Message::query(1, name.clone(), types::TYPE_A);
-        m.response = true;
+        m.flags.set(Flags::QR, true);
         m.answers.push(Record {
             name: name.clone(),
             rtype: types::TYPE_A,

@@ -9,6 +9,7 @@
 
 pub mod encode;
 pub mod name;
+pub mod rdata;
 pub mod registry;
 
 use std::fmt;
@@ -44,6 +45,8 @@ pub enum DecodeError {
     NameTooLong { offset: usize },
     #[error("record data at offset {offset} does not match its type: {what}")]
     BadRdata { what: &'static str, offset: usize },
+    #[error("record data longer than its fields")]
+    TrailingRdata { offset: usize },
 }
 
 impl DecodeError {
@@ -55,7 +58,8 @@ impl DecodeError {
             | DecodeError::PointerOutOfRange { offset }
             | DecodeError::PointerLoop { offset }
             | DecodeError::NameTooLong { offset }
-            | DecodeError::BadRdata { offset, .. } => offset,
+            | DecodeError::BadRdata { offset, .. }
+            | DecodeError::TrailingRdata { offset } => offset,
         }
     }
 }
@@ -197,11 +201,81 @@ impl NameRef {
     }
 }
 
+/// The flags word of the header (QR, opcode, AA, TC, RD, RA, Z, AD, CD, rcode): one
+/// type for reading a message and for building one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Flags(pub u16);
+
+impl Flags {
+    pub const QR: u16 = 0x8000;
+    pub const AA: u16 = 0x0400;
+    pub const TC: u16 = 0x0200;
+    pub const RD: u16 = 0x0100;
+    pub const RA: u16 = 0x0080;
+    pub const Z: u16 = 0x0040;
+    pub const AD: u16 = 0x0020;
+    pub const CD: u16 = 0x0010;
+    const OPCODE_SHIFT: u16 = 11;
+    const RCODE_MASK: u16 = 0x000f;
+
+    fn has(self, bit: u16) -> bool {
+        self.0 & bit != 0
+    }
+    /// Sets or clears one of the single-bit flags ([`Flags::QR`], [`Flags::RD`], ...).
+    pub fn set(&mut self, bit: u16, on: bool) {
+        if on {
+            self.0 |= bit;
+        } else {
+            self.0 &= !bit;
+        }
+    }
+    pub fn set_opcode(&mut self, opcode: u8) {
+        self.0 = (self.0 & !(0xf << Self::OPCODE_SHIFT))
+            | (u16::from(opcode & 0xf) << Self::OPCODE_SHIFT);
+    }
+    /// Sets the header's 4 rcode bits (larger rcodes need EDNS).
+    pub fn set_rcode(&mut self, rcode: u8) {
+        self.0 = (self.0 & !Self::RCODE_MASK) | u16::from(rcode & 0xf);
+    }
+
+    pub fn is_response(self) -> bool {
+        self.has(Self::QR)
+    }
+    pub fn opcode(self) -> u8 {
+        ((self.0 >> Self::OPCODE_SHIFT) & 0xf) as u8
+    }
+    pub fn authoritative(self) -> bool {
+        self.has(Self::AA)
+    }
+    pub fn truncated(self) -> bool {
+        self.has(Self::TC)
+    }
+    pub fn recursion_desired(self) -> bool {
+        self.has(Self::RD)
+    }
+    pub fn recursion_available(self) -> bool {
+        self.has(Self::RA)
+    }
+    pub fn z(self) -> bool {
+        self.has(Self::Z)
+    }
+    pub fn authentic_data(self) -> bool {
+        self.has(Self::AD)
+    }
+    pub fn checking_disabled(self) -> bool {
+        self.has(Self::CD)
+    }
+    /// The 4-bit rcode of the header (see [`Message::rcode`] for the EDNS-extended one).
+    pub fn rcode(self) -> u8 {
+        (self.0 & Self::RCODE_MASK) as u8
+    }
+}
+
 /// The 12-byte header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Header {
     pub id: u16,
-    pub flags: u16,
+    pub flags: Flags,
     pub qdcount: u16,
     pub ancount: u16,
     pub nscount: u16,
@@ -215,44 +289,12 @@ impl Header {
         }
         Ok(Header {
             id: be16(msg, ID),
-            flags: be16(msg, FLAGS),
+            flags: Flags(be16(msg, FLAGS)),
             qdcount: be16(msg, QDCOUNT),
             ancount: be16(msg, ANCOUNT),
             nscount: be16(msg, NSCOUNT),
             arcount: be16(msg, ARCOUNT),
         })
-    }
-
-    pub fn is_response(&self) -> bool {
-        self.flags & 0x8000 != 0
-    }
-    pub fn opcode(&self) -> u8 {
-        ((self.flags >> 11) & 0xf) as u8
-    }
-    pub fn authoritative(&self) -> bool {
-        self.flags & 0x0400 != 0
-    }
-    pub fn truncated(&self) -> bool {
-        self.flags & 0x0200 != 0
-    }
-    pub fn recursion_desired(&self) -> bool {
-        self.flags & 0x0100 != 0
-    }
-    pub fn recursion_available(&self) -> bool {
-        self.flags & 0x0080 != 0
-    }
-    pub fn z(&self) -> bool {
-        self.flags & 0x0040 != 0
-    }
-    pub fn authentic_data(&self) -> bool {
-        self.flags & 0x0020 != 0
-    }
-    pub fn checking_disabled(&self) -> bool {
-        self.flags & 0x0010 != 0
-    }
-    /// The 4-bit rcode of the header (see [`Message::rcode`] for the EDNS-extended one).
-    pub fn rcode(&self) -> u8 {
-        (self.flags & 0xf) as u8
     }
 }
 
@@ -404,10 +446,41 @@ impl<'a> Message<'a> {
             .find(|r| r.rtype == registry::TYPE_OPT)
     }
 
+    /// The EDNS fields of the OPT record, if any.
+    pub fn edns(&self) -> Option<Edns<'a>> {
+        self.opt().map(|opt| Edns::of(self.bytes, opt))
+    }
+
     /// The full rcode: the header's 4 bits plus the 8 high bits from EDNS (RFC 6891).
     pub fn rcode(&self) -> u16 {
-        let high = self.opt().map_or(0, |o| u16::from((o.ttl >> 24) as u8));
-        (high << 4) | u16::from(self.header.rcode())
+        let high = self.edns().map_or(0, |e| u16::from(e.extended_rcode_high));
+        (high << 4) | u16::from(self.header.flags.rcode())
+    }
+}
+
+/// What an OPT record says (RFC 6891 6.1.3): its class and TTL fields reinterpreted,
+/// and its options.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Edns<'a> {
+    pub udp_size: u16,
+    /// The upper 8 bits of the 12-bit rcode.
+    pub extended_rcode_high: u8,
+    pub version: u8,
+    pub dnssec_ok: bool,
+    /// The options, read leniently (see [`EdnsOptions::lenient`]).
+    pub options: rdata::EdnsOptions<'a>,
+}
+
+impl<'a> Edns<'a> {
+    /// The EDNS fields of `opt`, an OPT record of `msg`.
+    pub fn of(msg: &'a [u8], opt: &Record) -> Self {
+        Edns {
+            udp_size: opt.class,
+            extended_rcode_high: (opt.ttl >> 24) as u8,
+            version: (opt.ttl >> 16) as u8,
+            dnssec_ok: opt.ttl & 0x8000 != 0,
+            options: rdata::EdnsOptions::lenient(opt.rdata(msg)),
+        }
     }
 }
 
@@ -425,7 +498,7 @@ mod tests {
     fn sample() -> Vec<u8> {
         let name: crate::dns::Name = "www.example.com".parse().unwrap();
         let mut m = encode::Message::query(0xbeef, name.clone(), 1);
-        m.response = true;
+        m.flags.set(Flags::QR, true);
         m.answers.push(encode::Record {
             name,
             rtype: 1,
@@ -442,7 +515,7 @@ mod tests {
         let bytes = sample();
         let m = Message::parse(&bytes).unwrap();
         assert_eq!(m.header.id, 0xbeef);
-        assert!(m.header.is_response());
+        assert!(m.header.flags.is_response());
         assert_eq!(m.questions.len(), 1);
         assert_eq!(m.questions[0].name.to_string(&bytes), "www.example.com");
         assert_eq!(m.answers[0].name.to_string(&bytes), "www.example.com");

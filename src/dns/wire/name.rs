@@ -154,6 +154,12 @@ pub fn push_label(out: &mut String, label: &[u8]) {
     push_escaped(out, label, b".\\", b'!');
 }
 
+/// Appends a character-string's text (RFC 1035 5.1): `"` and `\` escaped, spaces
+/// kept, other non-printables as `\DDD`.
+pub fn push_text(out: &mut String, bytes: &[u8]) {
+    push_escaped(out, bytes, b"\"\\", b' ');
+}
+
 impl fmt::Display for Name {
     /// Presentation format without the trailing dot (`<Root>` for the root, as
     /// Wireshark writes it).
