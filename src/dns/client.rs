@@ -18,6 +18,7 @@ use std::io::{self, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
 
+use crate::dns::analysis::matching::QuestionKey;
 use crate::dns::wire::{DecodeError, Flags, Message as Decoded};
 use crate::dns::{Edns, Message, Name};
 use crate::packet::record::Recorder;
@@ -176,12 +177,8 @@ pub fn answers(query: &Message, reply: &[u8]) -> Result<bool, DecodeError> {
     if let Some(e) = m.error {
         return Err(e);
     }
-    let q = &query.questions[0];
-    let same_question = match m.questions.first() {
-        Some(r) => {
-            let mine = q.name.as_wire().to_ascii_lowercase();
-            r.name.to_lowercase_key(reply) == mine && r.qtype == q.qtype && r.qclass == q.qclass
-        }
+    let same_question = match QuestionKey::of(&m) {
+        Some(theirs) => QuestionKey::of_query(query) == Some(theirs),
         // Some servers leave the question out of error replies (FORMERR, NOTIMP).
         None => m.header.flags.rcode() != 0,
     };

@@ -247,7 +247,8 @@ pub fn decode<S: MessageSink>(
     progress: &mut dyn FnMut(u64),
 ) -> io::Result<Report> {
     let matcher = Matcher::new(&config.filter);
-    let decode_all = sink.wants_decoded() || !config.filter.is_empty();
+    let filtering = !config.filter.is_empty();
+    let decode_all = sink.wants_decoded() || filtering;
     let (to_sink, batches) = mpsc::sync_channel::<Batch>(4);
     let (recycle, recycled) = mpsc::channel::<Batch>();
     std::thread::scope(|scope| {
@@ -265,9 +266,7 @@ pub fn decode<S: MessageSink>(
                         } else {
                             None
                         };
-                        if !config.filter.is_empty()
-                            && !message.as_ref().is_some_and(|m| matcher.accepts(m))
-                        {
+                        if filtering && !message.as_ref().is_some_and(|m| matcher.accepts(m)) {
                             continue;
                         }
                         sink.message(&Row {

@@ -2,4 +2,5 @@
 //! query/response matching and statistics.
 
 pub mod find;
+pub mod matching;
 pub mod stats;

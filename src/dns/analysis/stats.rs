@@ -2,23 +2,12 @@
 //! names, and query/response matching with response times, in bounded memory. The
 //! summary is printed by [`view::stats`](crate::dns::view::stats).
 
-use std::net::IpAddr;
-
 use foldhash::{HashMap, HashMapExt};
 
 use crate::capture::Timestamp;
 use crate::dns::analysis::find::Origin;
+use crate::dns::analysis::matching::MatchKey;
 use crate::dns::wire::Message;
-
-/// Query/response matching key: client and server endpoints, id and question.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct MatchKey {
-    pub client: (IpAddr, u16),
-    pub server: (IpAddr, u16),
-    pub id: u16,
-    /// Lower-cased wire name, type and class of the first question.
-    pub question: Option<(Vec<u8>, u16, u16)>,
-}
 
 /// Most queries waiting for an answer that --stats remembers; beyond that the oldest
 /// are counted as unanswered.
@@ -129,7 +118,7 @@ impl Stats {
         }
     }
 
-    pub fn add(&mut self, origin: Origin, msg: &[u8], decoded: Option<&Message<'_>>) {
+    pub fn add(&mut self, origin: Origin, decoded: Option<&Message<'_>>) {
         self.messages += 1;
         let Some(m) = decoded else {
             self.malformed += 1;
@@ -139,31 +128,20 @@ impl Stats {
             self.malformed += 1;
         }
         *self.opcodes.entry(m.header.flags.opcode()).or_default() += 1;
-        let question = m.questions.first().map(|q| {
-            let key = q.name.to_lowercase_key(msg);
-            (key, q.qtype, q.qclass)
-        });
-        if let (Some((name, qtype, _)), false) = (&question, m.header.flags.is_response()) {
-            *self.qtypes.entry(*qtype).or_default() += 1;
-            if let Some(n) = self.names.get_mut(name) {
+        let key = MatchKey::of(&origin, m);
+        if let (Some(q), false) = (&key.question, m.header.flags.is_response()) {
+            *self.qtypes.entry(q.qtype).or_default() += 1;
+            if let Some(n) = self.names.get_mut(&q.name) {
                 *n += 1;
             } else if self.names.len() < MAX_NAMES {
-                self.names.insert(name.clone(), 1);
+                self.names.insert(q.name.clone(), 1);
             } else {
                 self.names_overflow += 1;
             }
         }
-        let src = (origin.src, origin.sport);
-        let dst = (origin.dst, origin.dport);
         if m.header.flags.is_response() {
             self.responses += 1;
             *self.rcodes.entry(m.rcode()).or_default() += 1;
-            let key = MatchKey {
-                client: dst,
-                server: src,
-                id: m.header.id,
-                question,
-            };
             match self.pending.remove(&key) {
                 Some(asked) => {
                     self.answered += 1;
@@ -174,12 +152,6 @@ impl Stats {
             }
         } else {
             self.queries += 1;
-            let key = MatchKey {
-                client: src,
-                server: dst,
-                id: m.header.id,
-                question,
-            };
             if self.pending.contains_key(&key) {
                 self.retransmitted += 1;
                 return;

@@ -38,7 +38,7 @@ impl<W: Write> StatsSink<W> {
 
 impl<W: Write + Send> MessageSink for StatsSink<W> {
     fn message(&mut self, row: &Row<'_>) -> io::Result<()> {
-        self.stats.add(row.origin, row.bytes, row.message.as_ref());
+        self.stats.add(row.origin, row.message.as_ref());
         Ok(())
     }
 
