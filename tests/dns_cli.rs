@@ -487,3 +487,124 @@ fn decoders_survive_mutated_messages_quickly() {
         );
     }
 }
+
+/// One `;; FRAME` block of `--format dig`: frame, over TCP, ID, flags line counts.
+fn dig_blocks(text: &str) -> Vec<(u64, bool, u16, [u16; 4])> {
+    let mut blocks = Vec::new();
+    let mut frame = None;
+    let mut tcp = false;
+    let mut id = None;
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix(";; FRAME ") {
+            frame = rest.split(' ').next().and_then(|f| f.parse::<u64>().ok());
+            tcp = rest.contains(" TCP, ");
+        } else if let Some(at) = line.find(", id: ") {
+            id = line[at + 6..].parse::<u16>().ok();
+        } else if let Some(at) = line.find("; QUERY: ") {
+            let counts: Vec<u16> = line[at + 2..]
+                .split(", ")
+                .filter_map(|c| c.split(": ").nth(1)?.parse().ok())
+                .collect();
+            let (Some(f), Some(i), &[q, a, n, r]) = (frame, id, &counts[..]) else {
+                panic!("a flags line without its frame and ID: {line}");
+            };
+            blocks.push((f, tcp, i, [q, a, n, r]));
+        }
+    }
+    blocks
+}
+
+#[test]
+fn dig_format_shows_every_message_with_tsharks_header_fields() {
+    // Every message of --format dig must be one tshark decodes in the same frame, with
+    // the same ID and section counts (over UDP; over TCP, that tshark sees DNS in that
+    // frame); and every message of the JSON output is there.
+    let mut checked = 0;
+    let mut unmatched = Vec::new();
+    for file in dns_captures() {
+        let path = file.to_str().unwrap();
+        let ours = dig_blocks(&stdout_of(&["dns", "--format", "dig", path]));
+        let json_messages = stdout_of(&["dns", "--format", "json", path])
+            .lines()
+            .filter(|l| l.contains("\"id\":"))
+            .count();
+        assert_eq!(
+            ours.len(),
+            json_messages,
+            "{path}: dig blocks vs JSON messages"
+        );
+        let fields = tshark(
+            &file,
+            &[
+                "-Y",
+                "dns || mdns || llmnr",
+                "-T",
+                "fields",
+                "-E",
+                "occurrence=a",
+                "-e",
+                "frame.number",
+                "-e",
+                "dns.id",
+                "-e",
+                "dns.count.queries",
+                "-e",
+                "dns.count.answers",
+                "-e",
+                "dns.count.auth_rr",
+                "-e",
+                "dns.count.add_rr",
+                // UPDATE (opcode 5): the same counts under other names.
+                "-e",
+                "dns.count.zones",
+                "-e",
+                "dns.count.prerequisites",
+                "-e",
+                "dns.count.updates",
+            ],
+        );
+        let mut theirs: std::collections::HashMap<u64, Vec<(u16, [u16; 4])>> = Default::default();
+        for line in fields.lines() {
+            let cols: Vec<Vec<&str>> = line.split('\t').map(|c| c.split(',').collect()).collect();
+            let frame: u64 = cols[0][0].parse().unwrap();
+            for i in 0..cols[1].len() {
+                let num = |c: usize| {
+                    let v = cols[c].get(i).copied().unwrap_or("");
+                    v.strip_prefix("0x")
+                        .map_or_else(|| v.parse().ok(), |h| u16::from_str_radix(h, 16).ok())
+                };
+                let (q, a, n) = (
+                    num(2).or_else(|| num(6)),
+                    num(3).or_else(|| num(7)),
+                    num(4).or_else(|| num(8)),
+                );
+                if let (Some(id), Some(q), Some(a), Some(n), Some(r)) = (num(1), q, a, n, num(5)) {
+                    theirs.entry(frame).or_default().push((id, [q, a, n, r]));
+                }
+            }
+        }
+        for (frame, tcp, id, counts) in &ours {
+            // tshark's per-field lists for a frame that completes reassembled TCP PDUs
+            // hold values of partial PDUs too: there, only that it is DNS is compared.
+            let known = theirs
+                .get(frame)
+                .is_some_and(|m| *tcp || m.contains(&(*id, *counts)));
+            if !known {
+                unmatched.push(format!(
+                    "{}: frame {frame}: ID {id} counts {counts:?}; tshark's fields: {:?}",
+                    file.file_name().unwrap().to_string_lossy(),
+                    theirs.get(frame)
+                ));
+            }
+            checked += 1;
+        }
+    }
+    assert!(
+        unmatched.is_empty(),
+        "{} of {checked} messages differ from tshark's fields:\n{}",
+        unmatched.len(),
+        unmatched.join("\n")
+    );
+    assert!(checked > 3000, "only {checked} messages checked");
+    eprintln!("{checked} messages of --format dig agree with tshark's header fields");
+}

@@ -8,10 +8,10 @@ use anyhow::Result;
 
 use super::{input_ended, open_input, warn, Progress, UsageError};
 use pcaptool::dns::decode::{decode, Config, Filter};
-use pcaptool::dns::view::csv::CsvSink;
-use pcaptool::dns::view::json::JsonSink;
+use pcaptool::dns::view::dig::DigSink;
 use pcaptool::dns::view::stats::{StatsFormat, StatsSink};
 use pcaptool::dns::view::text::TextSink;
+use pcaptool::dns::view::LineSink;
 use pcaptool::dns::wire::registry as types;
 use pcaptool::dns::Name;
 
@@ -24,6 +24,7 @@ use pcaptool::dns::Name;
 /// Examples:
 ///   pcaptool dns capture.pcap
 ///   pcaptool dns capture.pcapng --format json | jq .questions
+///   pcaptool dns capture.pcap --format dig --qtype MX
 ///   pcaptool dns big.pcap.gz --stats --top 20
 ///   pcaptool dns capture.pcap --port 8053 --qtype AAAA --rcode NXDOMAIN --name example.com
 #[derive(Debug, clap::Args)]
@@ -31,7 +32,8 @@ use pcaptool::dns::Name;
 pub struct Args {
     /// Capture to read ('-' for standard input; gzip is recognised).
     pub input: PathBuf,
-    /// Output: text (Wireshark's Info line), json (one object per line), or csv.
+    /// Output: text (Wireshark's Info line), json (one object per line), csv, or dig
+    /// (every message as dig shows a reply, after a line saying where it came from).
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
     /// Also look for DNS on this UDP/TCP port (repeatable); 53, 5353 (mDNS) and 5355
@@ -75,6 +77,7 @@ pub enum OutputFormat {
     Text,
     Json,
     Csv,
+    Dig,
 }
 
 fn parse_qtype(s: &str) -> Result<u16, String> {
@@ -122,8 +125,9 @@ pub fn run(args: &Args) -> Result<()> {
     } else {
         match args.format {
             OutputFormat::Text => decode(&mut reader, &config, &mut TextSink::new(out), &mut tick),
-            OutputFormat::Json => decode(&mut reader, &config, &mut JsonSink::new(out), &mut tick),
-            OutputFormat::Csv => decode(&mut reader, &config, &mut CsvSink::new(out), &mut tick),
+            OutputFormat::Json => decode(&mut reader, &config, &mut LineSink::json(out), &mut tick),
+            OutputFormat::Csv => decode(&mut reader, &config, &mut LineSink::csv(out), &mut tick),
+            OutputFormat::Dig => decode(&mut reader, &config, &mut DigSink::new(out), &mut tick),
         }
     };
     progress.finish();

@@ -2,9 +2,8 @@
 //! question, section sizes, any decoding error), as `pcaptool dns --format csv` prints it.
 
 use std::fmt::Write as _;
-use std::io::{self, Write};
 
-use crate::dns::decode::{MessageSink, Row};
+use crate::dns::decode::Row;
 use crate::dns::wire::registry::RecordType;
 
 pub const CSV_HEADER: &str = "frame,time,src,sport,dst,dport,transport,protocol,id,qr,opcode,rcode,qname,qtype,qclass,answers,authority,additional,error";
@@ -29,8 +28,9 @@ fn csv_field(line: &mut String, value: &str) {
     }
 }
 
-/// Appends `row` as one CSV line (no newline).
-pub fn write_csv(line: &mut String, row: &Row<'_>) {
+/// Appends `row` as one CSV line (no newline); `_scratch` is unused (the signature is
+/// [`LineSink`](super::LineSink)'s).
+pub fn write_csv(line: &mut String, _scratch: &mut Vec<u8>, row: &Row<'_>) {
     let (origin, msg, decoded) = (row.origin, row.bytes, row.message.as_ref());
     let _ = write!(
         line,
@@ -77,38 +77,6 @@ pub fn write_csv(line: &mut String, row: &Row<'_>) {
     );
     if let Some(e) = &m.error {
         csv_field(line, &e.to_string());
-    }
-}
-
-/// Writes the header line, then one line per message.
-pub struct CsvSink<W> {
-    out: W,
-    line: String,
-}
-
-impl<W: Write> CsvSink<W> {
-    pub fn new(out: W) -> Self {
-        CsvSink {
-            out,
-            line: String::with_capacity(512),
-        }
-    }
-}
-
-impl<W: Write + Send> MessageSink for CsvSink<W> {
-    fn start(&mut self) -> io::Result<()> {
-        writeln!(self.out, "{CSV_HEADER}")
-    }
-
-    fn message(&mut self, row: &Row<'_>) -> io::Result<()> {
-        self.line.clear();
-        write_csv(&mut self.line, row);
-        self.line.push('\n');
-        self.out.write_all(self.line.as_bytes())
-    }
-
-    fn finish(&mut self) -> io::Result<()> {
-        self.out.flush()
     }
 }
 

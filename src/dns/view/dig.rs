@@ -1,10 +1,13 @@
-//! Records in presentation format (RFC 1035 master-file style, as dig prints them).
+//! The dig view: records in presentation format (RFC 1035 master-file style) and whole
+//! messages as dig prints them, for `query` replies and, as a sink, for every message
+//! of a capture (`pcaptool dns --format dig`).
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
+use crate::dns::decode::{MessageSink, Row};
 use crate::dns::wire::rdata::{RData, SvcParam};
 use crate::dns::wire::registry::{self as types, Class, Opcode, Rcode, RecordType};
 use crate::dns::wire::{Message, NameRef, Record};
@@ -173,7 +176,34 @@ pub fn dig(
     m: &Message<'_>,
     delivery: &Delivery,
 ) -> io::Result<()> {
+    sections(out, msg, m)?;
     let server = delivery.server;
+    writeln!(
+        out,
+        "\n;; Query time: {} msec",
+        delivery.elapsed.as_millis()
+    )?;
+    writeln!(
+        out,
+        ";; SERVER: {}#{}({}) ({})",
+        server.ip(),
+        server.port(),
+        server.ip(),
+        if delivery.tcp { "TCP" } else { "UDP" }
+    )?;
+    writeln!(out, ";; MSG SIZE  rcvd: {}", msg.len())?;
+    if delivery.ignored > 0 {
+        writeln!(
+            out,
+            ";; IGNORED: {} replies that did not match the query",
+            delivery.ignored
+        )?;
+    }
+    writeln!(out)
+}
+
+/// A message's header, flags, EDNS pseudo-section and every section, as dig shows them.
+pub fn sections(out: &mut impl Write, msg: &[u8], m: &Message<'_>) -> io::Result<()> {
     let h = &m.header;
     let opcode = Opcode(h.flags.opcode());
     let status = Rcode(m.rcode());
@@ -267,26 +297,55 @@ pub fn dig(
             )?;
         }
     }
-    writeln!(
-        out,
-        "\n;; Query time: {} msec",
-        delivery.elapsed.as_millis()
-    )?;
-    writeln!(
-        out,
-        ";; SERVER: {}#{}({}) ({})",
-        server.ip(),
-        server.port(),
-        server.ip(),
-        if delivery.tcp { "TCP" } else { "UDP" }
-    )?;
-    writeln!(out, ";; MSG SIZE  rcvd: {}", msg.len())?;
-    if delivery.ignored > 0 {
-        writeln!(
-            out,
-            ";; IGNORED: {} replies that did not match the query",
-            delivery.ignored
-        )?;
+    Ok(())
+}
+
+/// Every message of a capture in dig's words, each after a line saying where it came
+/// from (`;; FRAME 3 TIME 0.010000 192.0.2.1#53 -> 192.0.2.2#5353 UDP, 61 bytes`).
+pub struct DigSink<W> {
+    out: W,
+}
+
+impl<W: Write> DigSink<W> {
+    pub fn new(out: W) -> Self {
+        DigSink { out }
     }
-    writeln!(out)
+}
+
+impl<W: Write + Send> MessageSink for DigSink<W> {
+    fn message(&mut self, row: &Row<'_>) -> io::Result<()> {
+        let o = &row.origin;
+        let rel = row.relative_ns();
+        writeln!(
+            self.out,
+            ";; FRAME {} TIME {}.{:06} {}#{} -> {}#{} {}, {} bytes",
+            o.frame,
+            rel.div_euclid(1_000_000_000).max(0),
+            rel.rem_euclid(1_000_000_000) / 1000,
+            o.src,
+            o.sport,
+            o.dst,
+            o.dport,
+            if o.tcp { "TCP" } else { "UDP" },
+            row.bytes.len()
+        )?;
+        match &row.message {
+            Some(m) => {
+                sections(&mut self.out, row.bytes, m)?;
+                if let Some(e) = &m.error {
+                    writeln!(self.out, ";; MALFORMED: {e}")?;
+                }
+            }
+            None => writeln!(
+                self.out,
+                ";; MALFORMED: {} bytes, shorter than a DNS header",
+                row.bytes.len()
+            )?,
+        }
+        writeln!(self.out)
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }

@@ -3,9 +3,8 @@
 //! `pcaptool dns --format json` prints it, one line each; and the JSON string escaper.
 
 use std::fmt::Write as _;
-use std::io::{self, Write};
 
-use crate::dns::decode::{MessageSink, Row};
+use crate::dns::decode::Row;
 
 use crate::dns::analysis::find::Protocol;
 use crate::dns::view::digits::{push_ip_str, push_padded, push_u64_str};
@@ -206,36 +205,6 @@ pub fn write_json(line: &mut String, text: &mut Vec<u8>, row: &Row<'_>) {
         let _ = write!(line, ",\"trailing_bytes\":{}", m.trailing);
     }
     line.push('}');
-}
-
-/// Writes one JSON object per line.
-pub struct JsonSink<W> {
-    out: W,
-    line: String,
-    scratch: Vec<u8>,
-}
-
-impl<W: Write> JsonSink<W> {
-    pub fn new(out: W) -> Self {
-        JsonSink {
-            out,
-            line: String::with_capacity(1024),
-            scratch: Vec::with_capacity(1024),
-        }
-    }
-}
-
-impl<W: Write + Send> MessageSink for JsonSink<W> {
-    fn message(&mut self, row: &Row<'_>) -> io::Result<()> {
-        self.line.clear();
-        write_json(&mut self.line, &mut self.scratch, row);
-        self.line.push('\n');
-        self.out.write_all(self.line.as_bytes())
-    }
-
-    fn finish(&mut self) -> io::Result<()> {
-        self.out.flush()
-    }
 }
 
 #[cfg(test)]
