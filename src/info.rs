@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
-use crate::capture::{for_each_record, CaptureReader, Format, LinkType, Pass, Timestamp};
+use crate::capture::{for_each_record, CaptureSet, Format, LinkType, Pass, Timestamp};
 
 /// What one pass over a capture found.
 #[derive(Debug)]
@@ -21,7 +21,7 @@ pub struct Summary {
     pub pass: Pass,
 }
 
-/// Reads every record of `reader`.
+/// Reads every record of `set` (format and compression are the first input's).
 ///
 /// ```
 /// use pcaptool::capture::{CaptureReader, CaptureWriter, LinkType, OutputFormat, Timestamp, TsResolution};
@@ -30,18 +30,19 @@ pub struct Summary {
 /// writer.write_packet(0, Timestamp::new(5, 0), 60, &[0; 60]).unwrap();
 /// writer.write_packet(0, Timestamp::new(3, 0), 60, &[0; 60]).unwrap();
 /// writer.finish().unwrap();
-/// let mut reader = CaptureReader::new(Box::new(std::io::Cursor::new(file))).unwrap();
-/// let summary = pcaptool::info::summarize(&mut reader, &mut |_| {});
+/// let reader = CaptureReader::new(Box::new(std::io::Cursor::new(file))).unwrap();
+/// let mut set = pcaptool::capture::CaptureSet::single("memory", reader);
+/// let summary = pcaptool::info::summarize(&mut set, &mut |_| {});
 /// assert_eq!((summary.packets, summary.captured_bytes), (2, 120));
 /// assert_eq!((summary.first, summary.last), (Some(Timestamp::new(3, 0)), Some(Timestamp::new(5, 0))));
 /// ```
-pub fn summarize(reader: &mut CaptureReader, progress: &mut dyn FnMut(u64)) -> Summary {
+pub fn summarize(set: &mut CaptureSet, progress: &mut dyn FnMut(u64)) -> Summary {
     let mut packets = 0;
     let mut captured_bytes = 0;
     let mut link_types = BTreeMap::new();
     let mut first: Option<Timestamp> = None;
     let mut last: Option<Timestamp> = None;
-    let pass = for_each_record(reader, progress, |record| {
+    let pass = for_each_record(set, progress, |record| {
         packets += 1;
         captured_bytes += record.data.len() as u64;
         *link_types.entry(record.link_type).or_default() += 1;
@@ -50,8 +51,8 @@ pub fn summarize(reader: &mut CaptureReader, progress: &mut dyn FnMut(u64)) -> S
         ControlFlow::Continue(())
     });
     Summary {
-        format: reader.format(),
-        gzip: reader.is_gzip(),
+        format: set.inputs()[0].format,
+        gzip: set.inputs()[0].gzip,
         packets,
         captured_bytes,
         link_types,

@@ -16,6 +16,7 @@ pub mod info;
 pub mod ip;
 pub mod link;
 pub mod packet;
+pub mod parallel;
 pub mod reassembly;
 pub mod rng;
 pub mod split;

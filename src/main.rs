@@ -92,6 +92,7 @@ fn main() -> ExitCode {
             eprintln!("pcaptool: error: {}", cli::error_line(&e));
             let bad_input = e.chain().any(|c| {
                 c.downcast_ref::<UsageError>().is_some()
+                    || c.downcast_ref::<cli::InputsEndedEarly>().is_some_and(|e| e.bad_input)
                     || c.downcast_ref::<CaptureError>().is_some_and(CaptureError::is_bad_input)
                     || c.downcast_ref::<pcaptool::capture::OpenError>().is_some_and(|o| {
                         matches!(o, pcaptool::capture::OpenError::Capture(c) if c.is_bad_input())

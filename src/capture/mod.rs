@@ -5,11 +5,16 @@
 
 mod reader;
 mod records;
+mod set;
 mod writer;
 
 pub use reader::{open, CaptureReader, Format, OpenError, Record};
 pub use records::{for_each_record, Pass, PROGRESS_EVERY};
-pub use writer::{CaptureWriter, OutputFormat, TsResolution};
+pub use set::{CaptureSet, InputInfo, SetError};
+pub use writer::{
+    push_interface, push_packet_with, push_section_header, CaptureWriter, OutputFormat,
+    TsResolution,
+};
 
 use std::fmt;
 

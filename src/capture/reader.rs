@@ -82,8 +82,9 @@ pub struct Record<'a> {
     /// Byte offset of `raw` in the (decompressed) input.
     pub offset: u64,
     /// Counts pcapng sections from 1 (always 1 for other formats): interface ids and
-    /// the header below belong to this section.
-    pub section: u32,
+    /// the header below belong to this section. In a [`CaptureSet`](super::CaptureSet)
+    /// the input's rank is in the upper 32 bits, so each file's sections are distinct.
+    pub section: u64,
     /// The file header this record depends on, verbatim: the pcap global header, or the
     /// pcapng section header with the interface descriptions read so far.
     pub header: &'a [u8],
@@ -132,6 +133,8 @@ pub struct CaptureReader {
     /// so that writers can reproduce the input's framing.
     header: Vec<u8>,
     done: bool,
+    /// A record parsed by [`CaptureReader::peek_timestamp`] and not yet handed out.
+    pending: Option<(usize, usize, Meta)>,
     warnings: Vec<String>,
     section: u32,
 }
@@ -172,6 +175,7 @@ impl CaptureReader {
             },
             header: Vec::new(),
             done: false,
+            pending: None,
             warnings: Vec::new(),
             section: 0,
         };
@@ -406,6 +410,43 @@ impl CaptureReader {
     /// The next record, `Ok(None)` at the clean end of the input. After an error the
     /// reader is finished and returns `Ok(None)`.
     pub fn next_record(&mut self) -> Result<Option<Record<'_>>, CaptureError> {
+        let next = match self.pending.take() {
+            Some(parsed) => parsed,
+            None => match self.parse_next()? {
+                Some(parsed) => parsed,
+                None => return Ok(None),
+            },
+        };
+        let (header_len, total_len, meta) = next;
+        let raw_start = self.start;
+        self.start += total_len;
+        let raw = &self.buf[raw_start..raw_start + total_len];
+        Ok(Some(Record {
+            ts: meta.ts,
+            link_type: meta.link_type,
+            interface: meta.interface,
+            orig_len: meta.orig_len,
+            data: &raw[header_len..header_len + meta.caplen],
+            raw,
+            offset: self.buf_offset + raw_start as u64,
+            section: u64::from(self.section),
+            header: &self.header,
+        }))
+    }
+
+    /// The timestamp of the next record without handing it out (the next call of
+    /// [`CaptureReader::next_record`] does), `Ok(None)` at the end: what a merge of
+    /// several inputs in time order needs.
+    pub fn peek_timestamp(&mut self) -> Result<Option<Timestamp>, CaptureError> {
+        if self.pending.is_none() {
+            self.pending = self.parse_next()?;
+        }
+        Ok(self.pending.as_ref().map(|(_, _, meta)| meta.ts))
+    }
+
+    /// Parses the next record's header (reading past other blocks); the reader is
+    /// finished at the end or after an error.
+    fn parse_next(&mut self) -> Result<Option<(usize, usize, Meta)>, CaptureError> {
         if self.done {
             return Ok(None);
         }
@@ -414,32 +455,10 @@ impl CaptureReader {
             State::PcapNg { .. } => self.next_pcapng(),
             State::Snoop { .. } => self.next_snoop(),
         };
-        match result {
-            Ok(Some((header_len, total_len, meta))) => {
-                let raw_start = self.start;
-                self.start += total_len;
-                let raw = &self.buf[raw_start..raw_start + total_len];
-                Ok(Some(Record {
-                    ts: meta.ts,
-                    link_type: meta.link_type,
-                    interface: meta.interface,
-                    orig_len: meta.orig_len,
-                    data: &raw[header_len..header_len + meta.caplen],
-                    raw,
-                    offset: self.buf_offset + raw_start as u64,
-                    section: self.section,
-                    header: &self.header,
-                }))
-            }
-            Ok(None) => {
-                self.done = true;
-                Ok(None)
-            }
-            Err(e) => {
-                self.done = true;
-                Err(e)
-            }
+        if !matches!(result, Ok(Some(_))) {
+            self.done = true;
         }
+        result
     }
 
     /// True when the input is exhausted: a clean end between records.

@@ -1,71 +1,67 @@
-//! The one record loop every engine reads through: records in order, a progress
-//! callback every few thousand records, and how the input ended (clean, cut short, or
-//! damaged at an offset) together with the reader's warnings.
+//! The one record loop every engine reads through: records of a [`CaptureSet`] in time
+//! order, a progress callback every few thousand records, and how the inputs ended
+//! (clean, cut short, or damaged at an offset) together with the readers' warnings.
 
 use std::ops::ControlFlow;
 
-use super::{CaptureError, CaptureReader, Record};
+use super::{CaptureError, CaptureSet, Record};
 
 /// Records between two calls of the progress callback.
 pub const PROGRESS_EVERY: u64 = 8192;
 
-/// How a pass over a capture ended.
+/// How a pass over a set of captures ended.
 #[derive(Debug, Default)]
 pub struct Pass {
     /// Records handed to the callback.
     pub records: u64,
-    /// Oddities the reader read past (at most the first 100).
+    /// Oddities the readers read past (at most the first 100 per input), each starting
+    /// with its input's name.
     pub warnings: Vec<String>,
-    /// `None` at the end of the input (or when the callback stopped early); otherwise
-    /// why reading stopped. Every complete record before it was delivered: a
-    /// [truncation](CaptureError::is_truncation) is a warning, anything else bad input
+    /// Inputs that ended early, with why. Every complete record before was delivered:
+    /// a [truncation](CaptureError::is_truncation) is a warning, anything else bad input
     /// or an I/O error.
-    pub error: Option<CaptureError>,
+    pub errors: Vec<(String, CaptureError)>,
 }
 
-/// Calls `each` for every record of `reader` until the input ends, `each` breaks, or
-/// the input turns out damaged; `progress` gets the input offset reached every
+/// Calls `each` for every record of `set`, in time order, until the inputs end or
+/// `each` breaks; `progress` gets the bytes read over all inputs every
 /// [`PROGRESS_EVERY`] records.
 ///
 /// ```
 /// use std::ops::ControlFlow;
-/// use pcaptool::capture::{for_each_record, CaptureReader};
+/// use pcaptool::capture::{for_each_record, CaptureReader, CaptureSet};
 /// // A pcap header (Ethernet) and one 4-byte record.
 /// let mut file = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 /// file.extend_from_slice(&[0, 0, 4, 0, 1, 0, 0, 0]);
 /// file.extend_from_slice(&[10, 0, 0, 0, 7, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0, 1, 2, 3, 4]);
-/// let mut reader = CaptureReader::new(Box::new(std::io::Cursor::new(file))).unwrap();
+/// let reader = CaptureReader::new(Box::new(std::io::Cursor::new(file))).unwrap();
+/// let mut set = CaptureSet::single("memory", reader);
 /// let mut lengths = Vec::new();
-/// let pass = for_each_record(&mut reader, &mut |_| {}, |record| {
+/// let pass = for_each_record(&mut set, &mut |_| {}, |record| {
 ///     lengths.push(record.data.len());
 ///     ControlFlow::Continue(())
 /// });
-/// assert_eq!((pass.records, lengths, pass.error.is_none()), (1, vec![4], true));
+/// assert_eq!((pass.records, lengths, pass.errors.is_empty()), (1, vec![4], true));
 /// ```
 pub fn for_each_record(
-    reader: &mut CaptureReader,
+    set: &mut CaptureSet,
     progress: &mut dyn FnMut(u64),
     mut each: impl FnMut(&Record<'_>) -> ControlFlow<()>,
 ) -> Pass {
     let mut pass = Pass::default();
     loop {
-        match reader.next_record() {
-            Ok(Some(record)) => {
-                pass.records += 1;
-                if pass.records.is_multiple_of(PROGRESS_EVERY) {
-                    progress(record.offset);
-                }
-                if each(&record).is_break() {
-                    break;
-                }
-            }
-            Ok(None) => break,
-            Err(e) => {
-                pass.error = Some(e);
-                break;
-            }
+        if pass.records.is_multiple_of(PROGRESS_EVERY) && pass.records > 0 {
+            progress(set.offset());
+        }
+        let Some(record) = set.next_record() else {
+            break;
+        };
+        pass.records += 1;
+        if each(&record).is_break() {
+            break;
         }
     }
-    pass.warnings = reader.take_warnings();
+    pass.warnings = set.take_warnings();
+    pass.errors = set.take_errors();
     pass
 }

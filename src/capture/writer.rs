@@ -95,19 +95,7 @@ impl<W: Write> CaptureWriter<W> {
     }
 
     fn write_section_header(&mut self) {
-        let app = b"pcaptool";
-        let options_len = 4 + app.len().next_multiple_of(4) + 4;
-        let total = 28 + options_len;
-        let b = &mut self.buf;
-        b.extend_from_slice(&0x0a0d_0d0au32.to_le_bytes());
-        b.extend_from_slice(&(total as u32).to_le_bytes());
-        b.extend_from_slice(&0x1a2b_3c4du32.to_le_bytes());
-        b.extend_from_slice(&1u16.to_le_bytes());
-        b.extend_from_slice(&0u16.to_le_bytes());
-        b.extend_from_slice(&(-1i64).to_le_bytes()); // section length unknown
-        push_option(b, 4, app); // shb_userappl
-        b.extend_from_slice(&[0; 4]); // opt_endofopt
-        b.extend_from_slice(&(total as u32).to_le_bytes());
+        push_section_header(&mut self.buf);
     }
 
     /// Adds an interface (pcapng only) and returns its id; for pcap, the one interface
@@ -119,20 +107,7 @@ impl<W: Write> CaptureWriter<W> {
         if self.format == OutputFormat::Pcap {
             return None;
         }
-        let tsresol: u8 = match self.resolution {
-            TsResolution::Micro => 6,
-            TsResolution::Nano => 9,
-        };
-        let total = 20 + 8 + 4;
-        let b = &mut self.buf;
-        b.extend_from_slice(&1u32.to_le_bytes());
-        b.extend_from_slice(&(total as u32).to_le_bytes());
-        b.extend_from_slice(&link_type.0.to_le_bytes());
-        b.extend_from_slice(&0u16.to_le_bytes());
-        b.extend_from_slice(&self.snaplen.to_le_bytes());
-        push_option(b, 9, &[tsresol]); // if_tsresol
-        b.extend_from_slice(&[0; 4]);
-        b.extend_from_slice(&(total as u32).to_le_bytes());
+        push_interface(&mut self.buf, link_type, self.snaplen, self.resolution);
         self.interfaces.push(link_type);
         Some(self.interfaces.len() as u32 - 1)
     }
@@ -177,23 +152,15 @@ impl<W: Write> CaptureWriter<W> {
                 fill(&mut self.buf[at + PCAP_RECORD_HEADER_LEN..]);
             }
             OutputFormat::Pcapng => {
-                let padded = len.next_multiple_of(4);
-                let total = (EPB_HEADER_LEN + padded + EPB_TRAILER_LEN) as u32;
-                let units = u64::try_from(ts.secs.max(0)).unwrap_or(0)
-                    * self.resolution.units_per_sec()
-                    + u64::from(self.resolution.fraction(ts));
-                let mut header = [0u8; EPB_HEADER_LEN];
-                header[0..4].copy_from_slice(&6u32.to_le_bytes());
-                header[4..8].copy_from_slice(&total.to_le_bytes());
-                header[8..12].copy_from_slice(&interface.to_le_bytes());
-                header[12..16].copy_from_slice(&((units >> 32) as u32).to_le_bytes());
-                header[16..20].copy_from_slice(&(units as u32).to_le_bytes());
-                header[20..24].copy_from_slice(&caplen.to_le_bytes());
-                header[24..28].copy_from_slice(&orig_len.to_le_bytes());
-                self.buf.extend_from_slice(&header);
-                self.buf.resize(at + EPB_HEADER_LEN + padded, 0);
-                fill(&mut self.buf[at + EPB_HEADER_LEN..at + EPB_HEADER_LEN + len]);
-                self.buf.extend_from_slice(&total.to_le_bytes());
+                push_packet_with(
+                    &mut self.buf,
+                    interface,
+                    ts,
+                    self.resolution,
+                    orig_len,
+                    len,
+                    fill,
+                );
             }
         }
         if self.buf.len() >= FLUSH_AT {
@@ -214,6 +181,74 @@ impl<W: Write> CaptureWriter<W> {
         self.out.flush()?;
         Ok(self.out)
     }
+}
+
+/// Appends a pcapng section header block (little-endian, section length unknown).
+pub fn push_section_header(b: &mut Vec<u8>) {
+    let app = b"pcaptool";
+    let options_len = 4 + app.len().next_multiple_of(4) + 4;
+    let total = 28 + options_len;
+    b.extend_from_slice(&0x0a0d_0d0au32.to_le_bytes());
+    b.extend_from_slice(&(total as u32).to_le_bytes());
+    b.extend_from_slice(&0x1a2b_3c4du32.to_le_bytes());
+    b.extend_from_slice(&1u16.to_le_bytes());
+    b.extend_from_slice(&0u16.to_le_bytes());
+    b.extend_from_slice(&(-1i64).to_le_bytes()); // section length unknown
+    push_option(b, 4, app); // shb_userappl
+    b.extend_from_slice(&[0; 4]); // opt_endofopt
+    b.extend_from_slice(&(total as u32).to_le_bytes());
+}
+
+/// Appends a pcapng interface description block with `if_tsresol` for `resolution`.
+pub fn push_interface(
+    b: &mut Vec<u8>,
+    link_type: LinkType,
+    snaplen: u32,
+    resolution: TsResolution,
+) {
+    let tsresol: u8 = match resolution {
+        TsResolution::Micro => 6,
+        TsResolution::Nano => 9,
+    };
+    let total = 20 + 8 + 4;
+    b.extend_from_slice(&1u32.to_le_bytes());
+    b.extend_from_slice(&(total as u32).to_le_bytes());
+    b.extend_from_slice(&link_type.0.to_le_bytes());
+    b.extend_from_slice(&0u16.to_le_bytes());
+    b.extend_from_slice(&snaplen.to_le_bytes());
+    push_option(b, 9, &[tsresol]); // if_tsresol
+    b.extend_from_slice(&[0; 4]);
+    b.extend_from_slice(&(total as u32).to_le_bytes());
+}
+
+/// Appends a pcapng enhanced packet block of `len` captured bytes that `fill` writes
+/// in place (into zeros).
+pub fn push_packet_with(
+    b: &mut Vec<u8>,
+    interface: u32,
+    ts: Timestamp,
+    resolution: TsResolution,
+    orig_len: u32,
+    len: usize,
+    fill: impl FnOnce(&mut [u8]),
+) {
+    let at = b.len();
+    let padded = len.next_multiple_of(4);
+    let total = (EPB_HEADER_LEN + padded + EPB_TRAILER_LEN) as u32;
+    let units = u64::try_from(ts.secs.max(0)).unwrap_or(0) * resolution.units_per_sec()
+        + u64::from(resolution.fraction(ts));
+    let mut header = [0u8; EPB_HEADER_LEN];
+    header[0..4].copy_from_slice(&6u32.to_le_bytes());
+    header[4..8].copy_from_slice(&total.to_le_bytes());
+    header[8..12].copy_from_slice(&interface.to_le_bytes());
+    header[12..16].copy_from_slice(&((units >> 32) as u32).to_le_bytes());
+    header[16..20].copy_from_slice(&(units as u32).to_le_bytes());
+    header[20..24].copy_from_slice(&(len as u32).to_le_bytes());
+    header[24..28].copy_from_slice(&orig_len.to_le_bytes());
+    b.extend_from_slice(&header);
+    b.resize(at + EPB_HEADER_LEN + padded, 0);
+    fill(&mut b[at + EPB_HEADER_LEN..at + EPB_HEADER_LEN + len]);
+    b.extend_from_slice(&total.to_le_bytes());
 }
 
 fn push_option(b: &mut Vec<u8>, code: u16, value: &[u8]) {

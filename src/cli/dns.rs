@@ -6,14 +6,15 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::{input_ended, open_input, warn, Progress, UsageError};
-use pcaptool::dns::decode::{decode, Config, Filter};
-use pcaptool::dns::view::dig::DigSink;
+use super::{input_ended, open_inputs, warn, Progress, UsageError};
+use pcaptool::dns::decode::{decode, render, Config, Filter};
+use pcaptool::dns::view::dig::DigRender;
 use pcaptool::dns::view::stats::{StatsFormat, StatsSink};
-use pcaptool::dns::view::text::TextSink;
-use pcaptool::dns::view::LineSink;
+use pcaptool::dns::view::text::TextRender;
+use pcaptool::dns::view::LineRender;
 use pcaptool::dns::wire::registry as types;
 use pcaptool::dns::Name;
+use pcaptool::parallel::default_jobs;
 
 /// Decode every DNS message in a capture: UDP and TCP (reassembled), IPv4 and IPv6
 /// (fragments reassembled), mDNS and LLMNR labelled as such.
@@ -30,8 +31,14 @@ use pcaptool::dns::Name;
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
-    /// Capture to read ('-' for standard input; gzip is recognised).
-    pub input: PathBuf,
+    /// Captures to read as one, merged in time order: files, directories (walked, captures
+    /// recognised by content), '-' for standard input; gzip is recognised.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Threads that render messages (default: the number of cores); the output is the
+    /// same for every number.
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub jobs: Option<u64>,
     /// Output: text (Wireshark's Info line), json (one object per line), csv, or dig
     /// (every message as dig shows a reply, after a line saying where it came from).
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
@@ -107,33 +114,35 @@ pub fn run(args: &Args) -> Result<()> {
             only_responses: args.responses,
         },
     };
-    let mut reader = open_input(&args.input)?;
-    let progress = Progress::new(&args.input, args.quiet, reader.is_gzip());
+    let mut set = open_inputs(&args.inputs)?;
+    let progress = Progress::new(&set, args.quiet);
     let out = BufWriter::with_capacity(256 << 10, io::stdout());
     let mut tick = |offset| progress.set(offset);
+    let jobs = args.jobs.map_or_else(default_jobs, |j| j as usize);
     let result = if args.stats {
         let format = match args.format {
             OutputFormat::Json => StatsFormat::Json,
             _ => StatsFormat::Text,
         };
         decode(
-            &mut reader,
+            &mut set,
             &config,
             &mut StatsSink::new(out, format, args.top),
             &mut tick,
         )
     } else {
+        let set = &mut set;
         match args.format {
-            OutputFormat::Text => decode(&mut reader, &config, &mut TextSink::new(out), &mut tick),
-            OutputFormat::Json => decode(&mut reader, &config, &mut LineSink::json(out), &mut tick),
-            OutputFormat::Csv => decode(&mut reader, &config, &mut LineSink::csv(out), &mut tick),
-            OutputFormat::Dig => decode(&mut reader, &config, &mut DigSink::new(out), &mut tick),
+            OutputFormat::Text => render(set, &config, TextRender, out, jobs, &mut tick),
+            OutputFormat::Json => render(set, &config, LineRender::json(), out, jobs, &mut tick),
+            OutputFormat::Csv => render(set, &config, LineRender::csv(), out, jobs, &mut tick),
+            OutputFormat::Dig => render(set, &config, DigRender, out, jobs, &mut tick),
         }
     };
     progress.finish();
     let mut report = result?;
     for w in std::mem::take(&mut report.pass.warnings) {
-        warn(format_args!("{}: {w}", args.input.display()));
+        warn(w);
     }
     if !args.quiet {
         for note in &report.notes {
@@ -146,5 +155,5 @@ pub fn run(args: &Args) -> Result<()> {
             ));
         }
     }
-    input_ended(&args.input, report.pass, "")
+    input_ended(report.pass, "")
 }

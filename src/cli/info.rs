@@ -1,26 +1,40 @@
-//! `pcaptool info`: arguments and printing for [`pcaptool::info`].
+//! `pcaptool info`: arguments and printing for [`pcaptool::info`], one summary per
+//! capture, files read in parallel.
 
 use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::{input_ended, open_input};
+use super::{input_ended, open_inputs};
+use pcaptool::capture::Pass;
+use pcaptool::parallel::{default_jobs, map_in_order};
 
 /// Summarise capture files: format, packet count, link types, first and last timestamps.
 ///
-/// Example: pcaptool info capture.pcapng
+/// Directories are walked recursively (captures recognised by content).
+///
+/// Example: pcaptool info capture.pcapng rotated/
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
-    /// Capture files (pcap, pcapng, snoop; gzip-compressed or not); '-' reads standard input.
+    /// Capture files or directories (pcap, pcapng, snoop; gzip-compressed or not); '-'
+    /// reads standard input.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// Files read at once (default: the number of cores).
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub jobs: Option<u64>,
 }
 
 pub fn run(args: &Args) -> Result<()> {
-    for path in &args.files {
-        let mut reader = open_input(path)?;
-        let summary = pcaptool::info::summarize(&mut reader, &mut |_| {});
+    let set = open_inputs(&args.files)?;
+    let jobs = args.jobs.map_or_else(default_jobs, |j| j as usize);
+    let summaries = map_in_order(set.into_inputs(), jobs, |mut one| {
+        let name = one.inputs()[0].name.clone();
+        (name, pcaptool::info::summarize(&mut one, &mut |_| {}))
+    });
+    let mut ended = Pass::default();
+    for (name, summary) in summaries {
         let gzip = if summary.gzip {
             ", gzip-compressed"
         } else {
@@ -32,8 +46,7 @@ pub fn run(args: &Args) -> Result<()> {
             .map(|(l, n)| format!("{l}: {n}"))
             .collect();
         let mut text = format!(
-            "file: {}\nformat: {}{gzip}\npackets: {}\ncaptured bytes: {}\nlink types: {}\n",
-            path.display(),
+            "file: {name}\nformat: {}{gzip}\npackets: {}\ncaptured bytes: {}\nlink types: {}\n",
             summary.format.name(),
             summary.packets,
             summary.captured_bytes,
@@ -43,7 +56,8 @@ pub fn run(args: &Args) -> Result<()> {
             text.push_str(&format!("first: {first}\nlast: {last}\n"));
         }
         super::print(&text)?;
-        input_ended(path, summary.pass, "")?;
+        ended.warnings.extend(summary.pass.warnings);
+        ended.errors.extend(summary.pass.errors);
     }
-    Ok(())
+    input_ended(ended, "")
 }

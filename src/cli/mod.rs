@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use pcaptool::capture::{self, CaptureReader, Pass};
+use pcaptool::capture::{CaptureError, CaptureSet, Pass, SetError};
 
 /// An error in what the user asked for (exit status 2), found after argument parsing.
 #[derive(Debug, thiserror::Error)]
@@ -118,15 +118,13 @@ pub fn warn(message: impl std::fmt::Display) {
 pub struct Progress(Option<indicatif::ProgressBar>);
 
 impl Progress {
-    /// A bar sized by the input file (a spinner for standard input and gzip).
-    pub fn new(input: &Path, quiet: bool, gzip: bool) -> Progress {
+    /// A bar sized by all inputs (a spinner when a size is unknown: standard input,
+    /// gzip).
+    pub fn new(set: &CaptureSet, quiet: bool) -> Progress {
         if quiet || !io::stderr().is_terminal() {
             return Progress(None);
         }
-        let size = std::fs::metadata(input)
-            .ok()
-            .filter(|m| m.is_file() && !gzip)
-            .map(|m| m.len());
+        let size: Option<u64> = set.inputs().iter().map(|i| i.size).sum();
         let bar = match size {
             Some(len) => indicatif::ProgressBar::new(len).with_style(
                 indicatif::ProgressStyle::with_template(
@@ -154,25 +152,69 @@ impl Progress {
     }
 }
 
-/// Opens a capture input (`-` is standard input); errors name the path.
-pub fn open_input(path: &Path) -> Result<CaptureReader> {
-    capture::open(path).with_context(|| path.display().to_string())
+/// Opens every input (files, directories walked recursively, `-`) as one capture
+/// set, before any work: a missing input is an I/O error (exit 1), a named file that is
+/// not a capture bad input (exit 2). Files in directories that are not captures are
+/// skipped and counted on stderr.
+pub fn open_inputs(paths: &[PathBuf]) -> Result<CaptureSet> {
+    let set = CaptureSet::open(paths).map_err(|e| match e {
+        SetError::NotCapture { path, error } => {
+            anyhow::Error::new(error).context(path.display().to_string())
+        }
+        SetError::StdinTwice | SetError::Empty => UsageError(e.to_string()).into(),
+        other => other.into(),
+    })?;
+    if !set.skipped().is_empty() {
+        warn(format_args!(
+            "{} files in the directories given are not captures and were skipped (the first: {})",
+            set.skipped().len(),
+            set.skipped()[0].display()
+        ));
+    }
+    Ok(set)
 }
 
-/// Reports how reading `path` ended: the reader's warnings, a cut-short file as a
-/// warning (with `after_cut`, what was still done), damage as an error.
-pub fn input_ended(path: &Path, pass: Pass, after_cut: &str) -> Result<()> {
-    let shown = path.display();
+/// A damaged input among several: printed as it is met; the run goes on and exits 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{count} inputs ended early (each said above)")]
+pub struct InputsEndedEarly {
+    pub count: usize,
+    /// Some of them are not (or no longer) captures: exit status 2, else 1.
+    pub bad_input: bool,
+}
+
+/// Reports how reading ended: the readers' warnings, a cut-short input as a warning
+/// (with `after_cut`, what was still done), damage as an error (each damaged input
+/// named; with several, one line each and a summary).
+pub fn input_ended(pass: Pass, after_cut: &str) -> Result<()> {
     for w in &pass.warnings {
-        warn(format_args!("{shown}: {w}"));
+        warn(w);
     }
-    match pass.error {
-        None => Ok(()),
-        Some(e) if e.is_truncation() => {
-            warn(format_args!("{shown}: {e}{after_cut}"));
-            Ok(())
+    let mut bad: Vec<anyhow::Error> = Vec::new();
+    for (name, e) in pass.errors {
+        if e.is_truncation() {
+            warn(format_args!("{name}: {e}{after_cut}"));
+        } else {
+            bad.push(anyhow::Error::new(e).context(name));
         }
-        Some(e) => Err(anyhow::Error::new(e).context(shown.to_string())),
+    }
+    match bad.len() {
+        0 => Ok(()),
+        1 => Err(bad.remove(0)),
+        n => {
+            let bad_input = bad.iter().any(|e| {
+                e.downcast_ref::<CaptureError>()
+                    .is_some_and(CaptureError::is_bad_input)
+            });
+            for e in &bad {
+                eprintln!("pcaptool: error: {}", error_line(e));
+            }
+            Err(InputsEndedEarly {
+                count: n,
+                bad_input,
+            }
+            .into())
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use super::{input_ended, open_input, usage, Progress};
+use super::{input_ended, open_inputs, usage, Progress};
 use pcaptool::flow::manifest::ManifestFormat;
 use pcaptool::flow::SplitBy;
 use pcaptool::split::{split, Config, NonIp};
@@ -31,9 +31,11 @@ const RESERVED_FDS: u64 = 16;
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
-    /// Capture to split ('-' for standard input; gzip is recognised).
-    pub input: PathBuf,
-    /// Output directory (default: the input's file name without extension, in the
+    /// Captures to split as one, merged in time order: files, directories (walked,
+    /// captures recognised by content), '-' for standard input; gzip is recognised.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Output directory (default: the first input's file name without extension, in the
     /// current directory; 'stdin' for standard input).
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
@@ -85,11 +87,11 @@ pub enum Manifest {
 }
 
 pub fn run(args: &Args) -> Result<()> {
-    let mut reader = open_input(&args.input)?;
+    let mut set = open_inputs(&args.inputs)?;
     let dir = args
         .output
         .clone()
-        .unwrap_or_else(|| default_dir(&args.input));
+        .unwrap_or_else(|| default_dir(&args.inputs[0]));
     let config = Config {
         by: match args.by {
             By::Pair => SplitBy::Pair,
@@ -107,14 +109,12 @@ pub fn run(args: &Args) -> Result<()> {
         buffer_bytes: (args.buffer as usize) << 20,
     };
     let previous = prepare_dir(&dir, args.force)?;
-    let progress = Progress::new(&args.input, args.quiet, reader.is_gzip());
-    let result = split(&mut reader, &dir, &config, &mut |offset| {
-        progress.set(offset)
-    });
+    let progress = Progress::new(&set, args.quiet);
+    let result = split(&mut set, &dir, &config, &mut |offset| progress.set(offset));
     progress.finish();
     let mut report = result?;
     for w in std::mem::take(&mut report.pass.warnings) {
-        super::warn(format_args!("{}: {w}", args.input.display()));
+        super::warn(w);
     }
     remove_stale(previous, &report.written)?;
     if !args.quiet {
@@ -131,11 +131,7 @@ pub fn run(args: &Args) -> Result<()> {
             report.reopens
         );
     }
-    input_ended(
-        &args.input,
-        report.pass,
-        "; every complete packet before it was split",
-    )
+    input_ended(report.pass, "; every complete packet before it was split")
 }
 
 /// `captures/SkypeIRC.cap` -> `SkypeIRC`; `x.pcap.gz` -> `x`; `-` -> `stdin`.

@@ -37,9 +37,10 @@
 //! pcaptool::gen::generate(&config, &mut writer).unwrap();
 //! writer.finish().unwrap();
 //!
-//! let mut reader = CaptureReader::new(Box::new(std::io::Cursor::new(file))).unwrap();
+//! let reader = CaptureReader::new(Box::new(std::io::Cursor::new(file))).unwrap();
+//! let mut set = pcaptool::capture::CaptureSet::single("memory", reader);
 //! let mut sink = Types::default();
-//! let report = decode(&mut reader, &Config::default(), &mut sink, &mut |_| {}).unwrap();
+//! let report = decode(&mut set, &Config::default(), &mut sink, &mut |_| {}).unwrap();
 //! assert_eq!(sink.0, [28, 28, 28, 28]);
 //! assert_eq!(report.messages, 4);
 //! ```
@@ -49,7 +50,7 @@ use std::net::IpAddr;
 use std::ops::ControlFlow;
 use std::sync::mpsc;
 
-use crate::capture::{for_each_record, CaptureReader, Pass, Timestamp};
+use crate::capture::{for_each_record, CaptureSet, Pass, Timestamp};
 use crate::dns::analysis::find::{Extractor, Origin, Protocol};
 use crate::dns::wire::Message;
 use crate::dns::Name;
@@ -78,6 +79,7 @@ impl Filter {
 }
 
 /// The filter, ready for matching: the name suffix as lower-case wire labels.
+#[derive(Clone)]
 struct Matcher {
     filter: Filter,
     suffix: Option<Vec<u8>>,
@@ -237,11 +239,170 @@ impl Batch {
     }
 }
 
-/// Finds every DNS message of `reader` and hands those `config.filter` accepts to
-/// `sink`. An error from the sink (a closed pipe, a full disk) stops the run and is
-/// returned; `progress` gets the input offset every few thousand records.
+/// Shows messages one at a time, independently of each other, as bytes: what can be
+/// spread over threads ([`render`]). Text, JSON, CSV and the dig view are renderers.
+pub trait Render: Clone + Send {
+    /// False when the renderer reads only the raw bytes (saves decoding each message).
+    fn wants_decoded(&self) -> bool {
+        true
+    }
+    /// What comes before the first message (a CSV header line).
+    fn start(&self, _out: &mut Vec<u8>) {}
+    /// Appends one message.
+    fn render(&mut self, row: &Row<'_>, out: &mut Vec<u8>);
+}
+
+/// A [`Render`] writing into `out` on the sink's thread: a renderer as a [`MessageSink`].
+pub struct RenderSink<R, W> {
+    renderer: R,
+    out: W,
+    buf: Vec<u8>,
+}
+
+impl<R: Render, W: io::Write + Send> RenderSink<R, W> {
+    pub fn new(renderer: R, out: W) -> Self {
+        RenderSink {
+            renderer,
+            out,
+            buf: Vec::with_capacity(64 << 10),
+        }
+    }
+}
+
+impl<R: Render, W: io::Write + Send> MessageSink for RenderSink<R, W> {
+    fn wants_decoded(&self) -> bool {
+        self.renderer.wants_decoded()
+    }
+    fn start(&mut self) -> io::Result<()> {
+        self.renderer.start(&mut self.buf);
+        Ok(())
+    }
+    fn message(&mut self, row: &Row<'_>) -> io::Result<()> {
+        self.renderer.render(row, &mut self.buf);
+        if self.buf.len() >= 64 << 10 {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+    fn finish(&mut self) -> io::Result<()> {
+        self.out.write_all(&self.buf)?;
+        self.buf.clear();
+        self.out.flush()
+    }
+}
+
+/// Hands each message of a batch that the filter keeps to `each`.
+fn for_each_row(
+    batch: &Batch,
+    decode_all: bool,
+    matcher: Option<&Matcher>,
+    mut each: impl FnMut(&Row<'_>) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut start = 0;
+    for (origin, &end) in batch.origins.iter().zip(&batch.ends) {
+        let bytes = &batch.data[start..end];
+        start = end;
+        let message = if decode_all {
+            Message::parse(bytes).ok()
+        } else {
+            None
+        };
+        if let Some(matcher) = matcher {
+            if !message.as_ref().is_some_and(|m| matcher.accepts(m)) {
+                continue;
+            }
+        }
+        each(&Row {
+            origin: *origin,
+            first: batch.first,
+            bytes,
+            message,
+        })?;
+    }
+    Ok(())
+}
+
+/// The reading half: records of `set` through the extractor into batches, each handed
+/// to `emit` (false stops the reading: the other half has gone).
+fn read_batches(
+    set: &mut CaptureSet,
+    config: &Config,
+    progress: &mut dyn FnMut(u64),
+    mut emit: impl FnMut(Batch) -> bool,
+    recycled: &mpsc::Receiver<Batch>,
+) -> Report {
+    let mut extractor = Extractor::new(&config.ports, config.heuristic);
+    let mut batch = Batch::default();
+    let mut messages = 0u64;
+    let mut gone = false;
+    let mut send = |batch: &mut Batch| {
+        let mut fresh = recycled.try_recv().unwrap_or_default();
+        fresh.clear();
+        let full = std::mem::replace(batch, fresh);
+        batch.first = full.first;
+        emit(full)
+    };
+    let mut frame = 0u64;
+    let mut last = None;
+    let pass = for_each_record(set, progress, |record| {
+        frame += 1;
+        if frame == 1 {
+            batch.first = record.ts;
+        }
+        extractor.frame(
+            frame,
+            record.ts,
+            record.link_type,
+            record.data,
+            &mut |origin, msg| {
+                messages += 1;
+                batch.push(origin, msg)
+            },
+        );
+        last = Some((frame, record.ts));
+        if batch.is_full() && !send(&mut batch) {
+            gone = true;
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    });
+    if let Some((frame, ts)) = last {
+        let end = Origin {
+            frame,
+            ts,
+            src: IpAddr::from([0, 0, 0, 0]),
+            dst: IpAddr::from([0, 0, 0, 0]),
+            sport: 0,
+            dport: 0,
+            tcp: true,
+            protocol: Protocol::Dns,
+            reported_len: 0,
+        };
+        extractor.finish(end, &mut |origin, msg| {
+            messages += 1;
+            batch.push(origin, msg)
+        });
+    }
+    if !gone && !batch.origins.is_empty() {
+        send(&mut batch);
+    }
+    let notes = extractor.take_notes();
+    Report {
+        frames: frame,
+        messages,
+        notes,
+        notes_seen: extractor.notes_seen,
+        pass,
+    }
+}
+
+/// Finds every DNS message of `set` and hands those `config.filter` accepts to
+/// `sink`, on a second thread. An error from the sink (a closed pipe, a full disk)
+/// stops the run and is returned; `progress` gets the bytes read every few thousand
+/// records.
 pub fn decode<S: MessageSink>(
-    reader: &mut CaptureReader,
+    set: &mut CaptureSet,
     config: &Config,
     sink: &mut S,
     progress: &mut dyn FnMut(u64),
@@ -256,98 +417,143 @@ pub fn decode<S: MessageSink>(
             .name("pcaptool-dns-sink".into())
             .spawn_scoped(scope, move || -> io::Result<()> {
                 sink.start()?;
-                for mut batch in batches {
-                    let mut start = 0;
-                    for (origin, &end) in batch.origins.iter().zip(&batch.ends) {
-                        let bytes = &batch.data[start..end];
-                        start = end;
-                        let message = if decode_all {
-                            Message::parse(bytes).ok()
-                        } else {
-                            None
-                        };
-                        if filtering && !message.as_ref().is_some_and(|m| matcher.accepts(m)) {
-                            continue;
-                        }
-                        sink.message(&Row {
-                            origin: *origin,
-                            first: batch.first,
-                            bytes,
-                            message,
-                        })?;
-                    }
-                    batch.clear();
+                for batch in batches {
+                    for_each_row(&batch, decode_all, filtering.then_some(&matcher), |row| {
+                        sink.message(row)
+                    })?;
                     let _ = recycle.send(batch);
                 }
                 sink.finish()
             })?;
-        let mut extractor = Extractor::new(&config.ports, config.heuristic);
-        let mut batch = Batch::default();
-        let mut messages = 0u64;
-        let mut sink_gone = false;
-        let send = |batch: &mut Batch| {
-            let fresh = recycled.try_recv().unwrap_or_default();
-            let full = std::mem::replace(batch, fresh);
-            batch.first = full.first;
-            to_sink.send(full).is_ok()
-        };
-        let mut frame = 0u64;
-        let mut last = None;
-        let pass = for_each_record(reader, progress, |record| {
-            frame += 1;
-            if frame == 1 {
-                batch.first = record.ts;
-            }
-            extractor.frame(
-                frame,
-                record.ts,
-                record.link_type,
-                record.data,
-                &mut |origin, msg| {
-                    messages += 1;
-                    batch.push(origin, msg)
-                },
-            );
-            last = Some((frame, record.ts));
-            if batch.is_full() && !send(&mut batch) {
-                sink_gone = true;
-                return ControlFlow::Break(());
-            }
-            ControlFlow::Continue(())
-        });
-        if let Some((frame, ts)) = last {
-            let end = Origin {
-                frame,
-                ts,
-                src: IpAddr::from([0, 0, 0, 0]),
-                dst: IpAddr::from([0, 0, 0, 0]),
-                sport: 0,
-                dport: 0,
-                tcp: true,
-                protocol: Protocol::Dns,
-                reported_len: 0,
-            };
-            extractor.finish(end, &mut |origin, msg| {
-                messages += 1;
-                batch.push(origin, msg)
-            });
-        }
-        if !sink_gone {
-            send(&mut batch);
-        }
+        let report = read_batches(
+            set,
+            config,
+            progress,
+            |b| to_sink.send(b).is_ok(),
+            &recycled,
+        );
         drop(to_sink);
         match consumer.join() {
             Ok(result) => result?,
             Err(panic) => std::panic::resume_unwind(panic),
         }
-        let notes = extractor.take_notes();
-        Ok(Report {
-            frames: frame,
-            messages,
-            notes,
-            notes_seen: extractor.notes_seen,
-            pass,
-        })
+        Ok(report)
+    })
+}
+
+/// Like [`decode`] with a [`RenderSink`], but the rendering is spread over `jobs`
+/// threads (the reading stays on the calling thread, as DNS over TCP and fragments
+/// need one order); the output is the same bytes in the same order for every `jobs`.
+/// With `jobs` 1 everything runs on the calling thread.
+pub fn render<R: Render, W: io::Write + Send>(
+    set: &mut CaptureSet,
+    config: &Config,
+    renderer: R,
+    mut out: W,
+    jobs: usize,
+    progress: &mut dyn FnMut(u64),
+) -> io::Result<Report> {
+    let matcher = Matcher::new(&config.filter);
+    let filtering = !config.filter.is_empty();
+    let decode_all = renderer.wants_decoded() || filtering;
+    let (recycle, recycled) = mpsc::channel::<Batch>();
+    if jobs <= 1 {
+        let mut sink = RenderSink::new(renderer, &mut out);
+        sink.start()?;
+        let mut failed = None;
+        let report = read_batches(
+            set,
+            config,
+            progress,
+            |batch| {
+                let result =
+                    for_each_row(&batch, decode_all, filtering.then_some(&matcher), |row| {
+                        sink.message(row)
+                    });
+                let _ = recycle.send(batch);
+                match result {
+                    Ok(()) => true,
+                    Err(e) => {
+                        failed = Some(e);
+                        false
+                    }
+                }
+            },
+            &recycled,
+        );
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        sink.finish()?;
+        return Ok(report);
+    }
+    let mut head = Vec::new();
+    renderer.start(&mut head);
+    out.write_all(&head)?;
+    // Batches numbered in reading order go to the workers; their renderings come back
+    // to the writer, which puts them back in that order.
+    let (to_workers, work) = mpsc::sync_channel::<(u64, Batch)>(jobs * 2);
+    // Shared by the workers only: when the last one leaves (the writer failed), the
+    // channel closes and the reading stops instead of waiting forever.
+    let work = std::sync::Arc::new(std::sync::Mutex::new(work));
+    let (to_writer, rendered) = mpsc::sync_channel::<(u64, Vec<u8>)>(jobs * 2);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            let (work, to_writer, recycle) = (work.clone(), to_writer.clone(), recycle.clone());
+            let mut renderer = renderer.clone();
+            let matcher = &matcher;
+            std::thread::Builder::new()
+                .name("pcaptool-dns-render".into())
+                .spawn_scoped(scope, move || loop {
+                    let next = match work.lock() {
+                        Ok(receiver) => receiver.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((seq, batch)) = next else { return };
+                    let mut text = Vec::with_capacity(batch.data.len() * 4);
+                    let _ = for_each_row(&batch, decode_all, filtering.then_some(matcher), |row| {
+                        renderer.render(row, &mut text);
+                        Ok(())
+                    });
+                    let _ = recycle.send(batch);
+                    if to_writer.send((seq, text)).is_err() {
+                        return;
+                    }
+                })?;
+        }
+        drop(to_writer);
+        drop(work);
+        let writer = std::thread::Builder::new()
+            .name("pcaptool-dns-write".into())
+            .spawn_scoped(scope, move || -> io::Result<()> {
+                let mut waiting = std::collections::BTreeMap::new();
+                let mut next = 0u64;
+                for (seq, text) in rendered {
+                    waiting.insert(seq, text);
+                    while let Some(text) = waiting.remove(&next) {
+                        out.write_all(&text)?;
+                        next += 1;
+                    }
+                }
+                out.flush()
+            })?;
+        let mut seq = 0u64;
+        let report = read_batches(
+            set,
+            config,
+            progress,
+            |batch| {
+                seq += 1;
+                to_workers.send((seq - 1, batch)).is_ok()
+            },
+            &recycled,
+        );
+        drop(to_workers);
+        match writer.join() {
+            Ok(result) => result?,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+        Ok(report)
     })
 }
 

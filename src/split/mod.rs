@@ -26,8 +26,9 @@
 //! writer.finish().unwrap();
 //!
 //! let dir = tempfile::tempdir().unwrap();
-//! let mut reader = CaptureReader::new(Box::new(std::io::Cursor::new(file))).unwrap();
-//! let report = split(&mut reader, dir.path(), &Config::default(), &mut |_| {}).unwrap();
+//! let reader = CaptureReader::new(Box::new(std::io::Cursor::new(file))).unwrap();
+//! let mut set = pcaptool::capture::CaptureSet::single("memory", reader);
+//! let report = split(&mut set, dir.path(), &Config::default(), &mut |_| {}).unwrap();
 //! assert_eq!((report.packets, report.flows, report.non_ip_packets), (3, 2, 0));
 //! assert!(dir.path().join("flow-00000001_10.0.0.1_10.0.0.2.pcap").exists());
 //! assert!(dir.path().join("flows.csv").exists());
@@ -40,7 +41,10 @@ use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 
-use crate::capture::{for_each_record, CaptureReader, Format, LinkType, Pass, Record};
+use crate::capture::{
+    for_each_record, push_interface, push_packet_with, push_section_header, CaptureSet, Format,
+    InputInfo, LinkType, Pass, Record, TsResolution,
+};
 use crate::flow::manifest::{self, Entry, ManifestFormat};
 use crate::flow::pool::{Chunk, ChunkStats, PoolError, PoolReport, WriterPool};
 use crate::flow::{FlowKey, SplitBy};
@@ -118,25 +122,16 @@ pub enum SplitError {
     Manifest { path: PathBuf, cause: io::Error },
 }
 
-/// Splits `reader` into `dir` (which must exist), one file per flow, plus the
-/// manifest; `progress` gets the input offset every few thousand records.
+/// Splits `set` into `dir` (which must exist), one file per flow, plus the manifest;
+/// `progress` gets the bytes read every few thousand records.
 pub fn split(
-    reader: &mut CaptureReader,
+    set: &mut CaptureSet,
     dir: &Path,
     config: &Config,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Report, SplitError> {
-    let framing = match reader.format() {
-        Format::Pcap { .. } => Framing::Verbatim { extension: "pcap" },
-        Format::PcapNg => Framing::Verbatim {
-            extension: "pcapng",
-        },
-        Format::Snoop => Framing::ReencodePcap {
-            header: pcap_header(reader.link_type().unwrap_or(LinkType::ETHERNET)),
-        },
-    };
-    let mut splitter = Splitter::new(config, dir, framing);
-    let pass = for_each_record(reader, progress, |record| {
+    let mut splitter = Splitter::new(config, dir, Framing::for_inputs(set.inputs()));
+    let pass = for_each_record(set, progress, |record| {
         if splitter.add(record) {
             ControlFlow::Continue(())
         } else {
@@ -148,18 +143,52 @@ pub fn split(
 
 /// How records become output bytes.
 enum Framing {
-    /// Records copied verbatim after the input's own file header (pcap, pcapng).
-    Verbatim { extension: &'static str },
-    /// Records rewritten as microsecond pcap (for snoop input).
+    /// Records copied verbatim after their input's own file header: pcap inputs that
+    /// all have the same header (`one_header`: written once per file), or pcapng inputs
+    /// (a file gets another section when its records come from another input).
+    Verbatim {
+        extension: &'static str,
+        one_header: bool,
+    },
+    /// Records rewritten as microsecond pcap (one snoop input).
     ReencodePcap { header: Vec<u8> },
+    /// Records rewritten as nanosecond pcapng, one interface per link type a flow uses:
+    /// inputs of different formats or pcap headers.
+    ReencodePcapng,
+}
+
+impl Framing {
+    fn for_inputs(inputs: &[InputInfo]) -> Framing {
+        let first = &inputs[0];
+        let all = |f: &dyn Fn(&InputInfo) -> bool| inputs.iter().all(f);
+        if all(&|i| matches!(i.format, Format::Pcap { .. }) && i.header == first.header) {
+            Framing::Verbatim {
+                extension: "pcap",
+                one_header: true,
+            }
+        } else if all(&|i| i.format == Format::PcapNg) {
+            Framing::Verbatim {
+                extension: "pcapng",
+                one_header: false,
+            }
+        } else if inputs.len() == 1 {
+            Framing::ReencodePcap {
+                header: pcap_header(first.link_type.unwrap_or(LinkType::ETHERNET)),
+            }
+        } else {
+            Framing::ReencodePcapng
+        }
+    }
 }
 
 struct FlowState {
     pending: Vec<u8>,
     stats: ChunkStats,
     /// Input section whose header this file has, and how many header bytes it has.
-    section: u32,
+    section: u64,
     header_len: usize,
+    /// Re-encoded pcapng: the link type of each interface described so far.
+    interfaces: Vec<LinkType>,
     file_name: String,
 }
 
@@ -203,8 +232,9 @@ impl Splitter {
 
     fn extension(&self) -> &'static str {
         match self.framing {
-            Framing::Verbatim { extension } => extension,
+            Framing::Verbatim { extension, .. } => extension,
             Framing::ReencodePcap { .. } => "pcap",
+            Framing::ReencodePcapng => "pcapng",
         }
     }
 
@@ -218,6 +248,7 @@ impl Splitter {
             stats: ChunkStats::default(),
             section: 0,
             header_len: 0,
+            interfaces: Vec::new(),
             file_name,
         });
         id
@@ -259,10 +290,12 @@ impl Splitter {
         let state = &mut self.files[file as usize];
         let before = state.pending.capacity();
         match &self.framing {
-            Framing::Verbatim { .. } => {
-                if state.section != record.section {
+            Framing::Verbatim { one_header, .. } => {
+                // With one header for all inputs, only the first record writes it.
+                let section = if *one_header { 1 } else { record.section };
+                if state.section != section {
                     state.pending.extend_from_slice(record.header);
-                    state.section = record.section;
+                    state.section = section;
                     state.header_len = record.header.len();
                 } else if record.header.len() > state.header_len {
                     // Interfaces described since this file's header was written.
@@ -288,6 +321,29 @@ impl Splitter {
                     state.pending.extend_from_slice(&field.to_le_bytes());
                 }
                 state.pending.extend_from_slice(record.data);
+            }
+            Framing::ReencodePcapng => {
+                if state.section == 0 {
+                    push_section_header(&mut state.pending);
+                    state.section = 1;
+                }
+                let interface = match state.interfaces.iter().position(|&l| l == record.link_type) {
+                    Some(i) => i,
+                    None => {
+                        push_interface(&mut state.pending, record.link_type, 0, TsResolution::Nano);
+                        state.interfaces.push(record.link_type);
+                        state.interfaces.len() - 1
+                    }
+                };
+                push_packet_with(
+                    &mut state.pending,
+                    interface as u32,
+                    record.ts,
+                    TsResolution::Nano,
+                    record.orig_len,
+                    record.data.len(),
+                    |out| out.copy_from_slice(record.data),
+                );
             }
         }
         state

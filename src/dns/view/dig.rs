@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
-use crate::dns::decode::{MessageSink, Row};
+use crate::dns::decode::{Render, Row};
 use crate::dns::wire::rdata::{RData, SvcParam};
 use crate::dns::wire::registry::{self as types, Class, Opcode, Rcode, RecordType};
 use crate::dns::wire::{Message, NameRef, Record};
@@ -302,50 +302,44 @@ pub fn sections(out: &mut impl Write, msg: &[u8], m: &Message<'_>) -> io::Result
 
 /// Every message of a capture in dig's words, each after a line saying where it came
 /// from (`;; FRAME 3 TIME 0.010000 192.0.2.1#53 -> 192.0.2.2#5353 UDP, 61 bytes`).
-pub struct DigSink<W> {
-    out: W,
-}
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DigRender;
 
-impl<W: Write> DigSink<W> {
-    pub fn new(out: W) -> Self {
-        DigSink { out }
+impl Render for DigRender {
+    fn render(&mut self, row: &Row<'_>, out: &mut Vec<u8>) {
+        // Writing into a Vec cannot fail.
+        let _ = dig_message(out, row);
     }
 }
 
-impl<W: Write + Send> MessageSink for DigSink<W> {
-    fn message(&mut self, row: &Row<'_>) -> io::Result<()> {
-        let o = &row.origin;
-        let rel = row.relative_ns();
-        writeln!(
-            self.out,
-            ";; FRAME {} TIME {}.{:06} {}#{} -> {}#{} {}, {} bytes",
-            o.frame,
-            rel.div_euclid(1_000_000_000).max(0),
-            rel.rem_euclid(1_000_000_000) / 1000,
-            o.src,
-            o.sport,
-            o.dst,
-            o.dport,
-            if o.tcp { "TCP" } else { "UDP" },
-            row.bytes.len()
-        )?;
-        match &row.message {
-            Some(m) => {
-                sections(&mut self.out, row.bytes, m)?;
-                if let Some(e) = &m.error {
-                    writeln!(self.out, ";; MALFORMED: {e}")?;
-                }
+fn dig_message(out: &mut Vec<u8>, row: &Row<'_>) -> io::Result<()> {
+    let o = &row.origin;
+    let rel = row.relative_ns();
+    writeln!(
+        out,
+        ";; FRAME {} TIME {}.{:06} {}#{} -> {}#{} {}, {} bytes",
+        o.frame,
+        rel.div_euclid(1_000_000_000).max(0),
+        rel.rem_euclid(1_000_000_000) / 1000,
+        o.src,
+        o.sport,
+        o.dst,
+        o.dport,
+        if o.tcp { "TCP" } else { "UDP" },
+        row.bytes.len()
+    )?;
+    match &row.message {
+        Some(m) => {
+            sections(out, row.bytes, m)?;
+            if let Some(e) = &m.error {
+                writeln!(out, ";; MALFORMED: {e}")?;
             }
-            None => writeln!(
-                self.out,
-                ";; MALFORMED: {} bytes, shorter than a DNS header",
-                row.bytes.len()
-            )?,
         }
-        writeln!(self.out)
+        None => writeln!(
+            out,
+            ";; MALFORMED: {} bytes, shorter than a DNS header",
+            row.bytes.len()
+        )?,
     }
-
-    fn finish(&mut self) -> io::Result<()> {
-        self.out.flush()
-    }
+    writeln!(out)
 }

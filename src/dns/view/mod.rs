@@ -1,7 +1,7 @@
-//! Ways of showing a DNS message, each a [`MessageSink`](crate::dns::decode::MessageSink)
-//! where it shows many: Wireshark's Info text ([`info`], the oracle's own words) in the
+//! Ways of showing a DNS message, each a [`Render`] (or, for the statistics, a
+//! [`MessageSink`](crate::dns::decode::MessageSink)) where it shows many: Wireshark's Info text ([`info`], the oracle's own words) in the
 //! [`text`] line, dig's presentation format ([`dig`]), [`json`] (with typed record data
-//! from [`json_rdata`]) and [`csv`] through a [`LineSink`], and the [`stats`] summary.
+//! from [`json_rdata`]) and [`csv`] through a [`LineRender`], and the [`stats`] summary.
 
 pub mod csv;
 pub mod dig;
@@ -12,38 +12,34 @@ pub mod json_rdata;
 pub mod stats;
 pub mod text;
 
-use std::io::{self, Write};
+use crate::dns::decode::{Render, Row};
 
-use crate::dns::decode::{MessageSink, Row};
-
-/// Writes each message as one line of text made by a view's line writer (JSON, CSV),
-/// after an optional header line.
-pub struct LineSink<W> {
-    out: W,
+/// Each message as one line of text made by a view's line writer (JSON, CSV), after
+/// an optional header line.
+#[derive(Clone)]
+pub struct LineRender {
     header: Option<&'static str>,
     write_line: fn(&mut String, &mut Vec<u8>, &Row<'_>),
     line: String,
     scratch: Vec<u8>,
 }
 
-impl<W: Write> LineSink<W> {
+impl LineRender {
     /// One JSON object per line (`pcaptool dns --format json`).
-    pub fn json(out: W) -> Self {
-        Self::new(out, None, json::write_json)
+    pub fn json() -> Self {
+        Self::new(None, json::write_json)
     }
 
     /// A header line, then one CSV line per message (`pcaptool dns --format csv`).
-    pub fn csv(out: W) -> Self {
-        Self::new(out, Some(csv::CSV_HEADER), csv::write_csv)
+    pub fn csv() -> Self {
+        Self::new(Some(csv::CSV_HEADER), csv::write_csv)
     }
 
     fn new(
-        out: W,
         header: Option<&'static str>,
         write_line: fn(&mut String, &mut Vec<u8>, &Row<'_>),
     ) -> Self {
-        LineSink {
-            out,
+        LineRender {
             header,
             write_line,
             line: String::with_capacity(1024),
@@ -52,22 +48,18 @@ impl<W: Write> LineSink<W> {
     }
 }
 
-impl<W: Write + Send> MessageSink for LineSink<W> {
-    fn start(&mut self) -> io::Result<()> {
-        match self.header {
-            Some(header) => writeln!(self.out, "{header}"),
-            None => Ok(()),
+impl Render for LineRender {
+    fn start(&self, out: &mut Vec<u8>) {
+        if let Some(header) = self.header {
+            out.extend_from_slice(header.as_bytes());
+            out.push(b'\n');
         }
     }
 
-    fn message(&mut self, row: &Row<'_>) -> io::Result<()> {
+    fn render(&mut self, row: &Row<'_>, out: &mut Vec<u8>) {
         self.line.clear();
         (self.write_line)(&mut self.line, &mut self.scratch, row);
-        self.line.push('\n');
-        self.out.write_all(self.line.as_bytes())
-    }
-
-    fn finish(&mut self) -> io::Result<()> {
-        self.out.flush()
+        out.extend_from_slice(self.line.as_bytes());
+        out.push(b'\n');
     }
 }

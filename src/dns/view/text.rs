@@ -2,10 +2,8 @@
 //! the time relative to the capture's first record and Wireshark's Info column, as
 //! `pcaptool dns` prints it by default.
 
-use std::io::{self, Write};
-
 use crate::dns::analysis::find::Protocol;
-use crate::dns::decode::{MessageSink, Row};
+use crate::dns::decode::{Render, Row};
 use crate::dns::view::digits::{push_ip, push_padded, push_u64};
 use crate::dns::view::info;
 
@@ -34,34 +32,17 @@ pub fn write_line(text: &mut Vec<u8>, row: &Row<'_>) {
     text.push(b'\n');
 }
 
-/// Writes one line per message; needs no decoded messages (the Info text walks the
-/// bytes itself, as Wireshark does).
-pub struct TextSink<W> {
-    out: W,
-    text: Vec<u8>,
-}
+/// One line per message; needs no decoded messages (the Info text walks the bytes
+/// itself, as Wireshark does).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TextRender;
 
-impl<W: Write> TextSink<W> {
-    pub fn new(out: W) -> Self {
-        TextSink {
-            out,
-            text: Vec::with_capacity(1024),
-        }
-    }
-}
-
-impl<W: Write + Send> MessageSink for TextSink<W> {
+impl Render for TextRender {
     fn wants_decoded(&self) -> bool {
         false
     }
 
-    fn message(&mut self, row: &Row<'_>) -> io::Result<()> {
-        self.text.clear();
-        write_line(&mut self.text, row);
-        self.out.write_all(&self.text)
-    }
-
-    fn finish(&mut self) -> io::Result<()> {
-        self.out.flush()
+    fn render(&mut self, row: &Row<'_>, out: &mut Vec<u8>) {
+        write_line(out, row);
     }
 }
