@@ -1,9 +1,9 @@
 //! Many captures as one: files, directories (walked recursively, captures recognised by
 //! content) and standard input, merged in time order as `mergecap` merges them.
 //!
-//! Inputs are ranked by their first record's timestamp, then by name, so the order of
-//! the arguments never matters; records with equal timestamps come from the
-//! lower-ranked input first. Only the inputs whose time spans overlap the merge
+//! Inputs are ranked by their first record's timestamp, then by file name (the names of
+//! a rotated set count up), then by path, so the order of the arguments never matters;
+//! records with equal timestamps come from the lower-ranked input first. Only the inputs whose time spans overlap the merge
 //! frontier are open at once: a rotated set (`tcpdump -G`, `-C`) is read one file after
 //! the other. Frame numbers continue across files. Damage in one input ends that input
 //! (every record before it is used) and the others go on; it is reported in the
@@ -181,8 +181,8 @@ impl CaptureSet {
             return Err(SetError::Empty);
         }
         // Rank: first timestamp (inputs without records first, they hold nothing to
-        // merge), then name; standard input's name is '-'.
-        scanned.sort_by(|a, b| (a.0.first, &a.0.name).cmp(&(b.0.first, &b.0.name)));
+        // merge), then file name (a rotated set's names count up), then the whole path.
+        scanned.sort_by(|a, b| rank_key(&a.0).cmp(&rank_key(&b.0)));
         let mut inputs = Vec::new();
         let mut waiting = Vec::new();
         let mut kept = None;
@@ -399,6 +399,11 @@ impl CaptureSet {
     pub fn take_errors(&mut self) -> Vec<(String, CaptureError)> {
         std::mem::take(&mut self.errors)
     }
+}
+
+/// The order of inputs: first timestamp, file name, path (standard input is `-`).
+fn rank_key(info: &InputInfo) -> (Option<Timestamp>, Option<&std::ffi::OsStr>, &str) {
+    (info.first, info.path.file_name(), &info.name)
 }
 
 /// Every regular file below `dir` (links to files included, to directories not).
