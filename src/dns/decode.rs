@@ -492,14 +492,26 @@ pub fn render<R: Render, W: io::Write + Send>(
     out.write_all(&head)?;
     // Batches numbered in reading order go to the workers; their renderings come back
     // to the writer, which puts them back in that order.
-    let (to_workers, work) = mpsc::sync_channel::<(u64, Batch)>(jobs * 2);
+    let (to_workers, work) = mpsc::sync_channel::<(u64, Batch)>(jobs);
     // Shared by the workers only: when the last one leaves (the writer failed), the
     // channel closes and the reading stops instead of waiting forever.
     let work = std::sync::Arc::new(std::sync::Mutex::new(work));
-    let (to_writer, rendered) = mpsc::sync_channel::<(u64, Vec<u8>)>(jobs * 2);
+    let (to_writer, rendered) = mpsc::sync_channel::<(u64, Vec<u8>)>(jobs);
+    // At most `window` batches between the reader and the writer, rendered or not: a
+    // worker that falls behind cannot let the others pile up renderings in memory.
+    let window = 2 * jobs;
+    let (slot_back, slots) = mpsc::sync_channel::<()>(window);
+    for _ in 0..window {
+        let _ = slot_back.send(());
+    }
     std::thread::scope(|scope| {
+        // Rendered buffers go back from the writer to the workers, so that their memory
+        // is reused rather than allocated (and faulted in) again for every batch.
+        let (spare_back, spares) = mpsc::channel::<Vec<u8>>();
+        let spares = std::sync::Arc::new(std::sync::Mutex::new(spares));
         for _ in 0..jobs {
             let (work, to_writer, recycle) = (work.clone(), to_writer.clone(), recycle.clone());
+            let spares = spares.clone();
             let mut renderer = renderer.clone();
             let matcher = &matcher;
             std::thread::Builder::new()
@@ -510,7 +522,9 @@ pub fn render<R: Render, W: io::Write + Send>(
                         Err(_) => return,
                     };
                     let Ok((seq, batch)) = next else { return };
-                    let mut text = Vec::with_capacity(batch.data.len() * 4);
+                    let spare = spares.lock().ok().and_then(|s| s.try_recv().ok());
+                    let mut text = spare.unwrap_or_default();
+                    text.clear();
                     let _ = for_each_row(&batch, decode_all, filtering.then_some(matcher), |row| {
                         renderer.render(row, &mut text);
                         Ok(())
@@ -533,6 +547,8 @@ pub fn render<R: Render, W: io::Write + Send>(
                     while let Some(text) = waiting.remove(&next) {
                         out.write_all(&text)?;
                         next += 1;
+                        let _ = spare_back.send(text);
+                        let _ = slot_back.send(());
                     }
                 }
                 out.flush()
@@ -544,7 +560,7 @@ pub fn render<R: Render, W: io::Write + Send>(
             progress,
             |batch| {
                 seq += 1;
-                to_workers.send((seq - 1, batch)).is_ok()
+                slots.recv().is_ok() && to_workers.send((seq - 1, batch)).is_ok()
             },
             &recycled,
         );
