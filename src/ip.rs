@@ -251,6 +251,7 @@ pub struct Tcp<'a> {
     pub dport: u16,
     pub seq: u32,
     pub syn: bool,
+    pub ack: bool,
     pub fin: bool,
     pub rst: bool,
     pub payload: &'a [u8],
@@ -278,6 +279,7 @@ pub fn tcp(payload: &[u8]) -> Option<Tcp<'_>> {
         fin: flags & 0x01 != 0,
         syn: flags & 0x02 != 0,
         rst: flags & 0x04 != 0,
+        ack: flags & 0x10 != 0,
         payload: &payload[header_len..],
     })
 }

@@ -469,3 +469,293 @@ fn a_write_error_names_the_file_and_the_manifest_tells_the_truth() {
         );
     }
 }
+
+/// Per-address packet counts of tshark's `-z endpoints,ip` and `-z endpoints,ipv6`.
+fn tshark_endpoints(file: &Path) -> HashMap<String, u64> {
+    let text = tshark(file, &["-q", "-z", "endpoints,ip", "-z", "endpoints,ipv6"]);
+    text.lines()
+        .filter_map(|l| {
+            let mut cols = l.split_whitespace();
+            let addr = cols.next()?;
+            let packets = cols.next()?.parse().ok()?;
+            addr.parse::<std::net::IpAddr>().ok()?;
+            Some((addr.to_string(), packets))
+        })
+        .collect()
+}
+
+#[test]
+fn host_files_hold_every_packet_of_their_address_as_tshark_counts_them() {
+    // Every capture with several IP pairs (the conversation-count table), less the
+    // tunnels that tshark counts inside (tests/data/split_flow_deviations.tsv).
+    let table = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/split_flow_counts.tsv"),
+    )
+    .unwrap();
+    let deviations = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/split_flow_deviations.tsv"),
+    )
+    .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut hosts = 0;
+    for file in table.lines().skip(1).filter_map(|l| l.split('\t').next()) {
+        if deviations
+            .lines()
+            .any(|d| d.split('\t').next() == Some(file))
+        {
+            continue;
+        }
+        let path = corpus_dir().join(file);
+        let dir = tmp.path().join(file);
+        let out = split(&path, &dir, &["--by", "host"]);
+        assert!(
+            out.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let manifest = std::fs::read_to_string(dir.join("flows.csv")).unwrap();
+        let ours: HashMap<String, u64> = manifest
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let cols: Vec<&str> = l.split(',').collect();
+                // The file holds what the manifest says.
+                let packets = read_all(&dir.join(cols[11]), SplitBy::Pair).len() as u64;
+                assert_eq!(packets.to_string(), cols[6], "{file}: {}", cols[11]);
+                (cols[1].to_string(), packets)
+            })
+            .collect();
+        // As many hosts as tshark's endpoint lists; each file holds every packet whose
+        // (outer) IP header carries its address, as tshark reads the headers. (tshark's
+        // endpoint counts themselves leave out IPv6 fragments before the last, and count
+        // a packet from an address to itself twice.)
+        let endpoints = tshark_endpoints(&path);
+        let pairs = tshark(
+            &path,
+            &[
+                "-T",
+                "fields",
+                "-E",
+                "separator=;",
+                "-e",
+                "ip.src",
+                "-e",
+                "ip.dst",
+                "-e",
+                "ipv6.src",
+                "-e",
+                "ipv6.dst",
+            ],
+        );
+        let mut theirs: HashMap<String, u64> = HashMap::new();
+        for line in pairs.lines() {
+            let c: Vec<&str> = line
+                .split(';')
+                .map(|f| f.split(',').next().unwrap_or(""))
+                .collect();
+            let at = |i: usize| c.get(i).copied().unwrap_or("");
+            let (src, dst) = if at(0).is_empty() {
+                (at(2), at(3))
+            } else {
+                (at(0), at(1))
+            };
+            if src.is_empty() {
+                continue;
+            }
+            *theirs.entry(src.to_string()).or_default() += 1;
+            if dst != src {
+                *theirs.entry(dst.to_string()).or_default() += 1;
+            }
+        }
+        let mut listed: Vec<&String> = endpoints.keys().collect();
+        let mut ours_listed: Vec<&String> = ours.keys().collect();
+        listed.sort();
+        ours_listed.sort();
+        assert_eq!(
+            ours_listed, listed,
+            "{file}: hosts against tshark's endpoints"
+        );
+        assert_eq!(ours, theirs, "{file}: hosts and their packets");
+        hosts += ours.len();
+    }
+    eprintln!("{hosts} hosts agree with tshark");
+    assert!(hosts > 500, "only {hosts} hosts compared");
+}
+
+#[test]
+fn chunks_are_editcaps_chunks() {
+    require_tool("editcap");
+    let tmp = tempfile::tempdir().unwrap();
+    for (file, by, editcap) in [
+        ("skype-irc.cap", "packets:100", &["-c", "100"][..]),
+        ("ppp-example.pcap", "packets:999", &["-c", "999"]),
+        ("skype-irc.cap", "seconds:7", &["-i", "7"]),
+        ("DnsPackets.pcap", "seconds:1", &["-i", "1"]),
+    ] {
+        let input = corpus_dir().join(file);
+        let ours = tmp.path().join(format!("{file}-{by}"));
+        let out = split(&input, &ours, &["--by", by]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let theirs = tmp.path().join(format!("{file}-{by}-editcap"));
+        std::fs::create_dir(&theirs).unwrap();
+        let status = Command::new("editcap")
+            .args(["-F", "pcap"])
+            .args(editcap)
+            .arg(&input)
+            .arg(theirs.join("part.pcap"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let mut chunks: Vec<PathBuf> = std::fs::read_dir(&ours)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().ends_with(".pcap"))
+            .collect();
+        chunks.sort();
+        // editcap -i also writes a file for an interval without packets: only a header.
+        let mut parts: Vec<PathBuf> = std::fs::read_dir(&theirs)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| std::fs::metadata(p).unwrap().len() > 24)
+            .collect();
+        parts.sort();
+        assert_eq!(chunks.len(), parts.len(), "{file} {by}: chunk count");
+        assert!(chunks.len() > 2, "{file} {by}: {} chunks", chunks.len());
+        for (ours, theirs) in chunks.iter().zip(&parts) {
+            assert!(
+                std::fs::read(ours).unwrap() == std::fs::read(theirs).unwrap(),
+                "{file} {by}: {} differs from editcap's {}",
+                ours.display(),
+                theirs.display()
+            );
+        }
+    }
+    // bytes:SIZE: every chunk within the size unless one record alone is larger, and
+    // the records of all chunks in name order are the input's.
+    let input = corpus_dir().join("skype-irc.cap");
+    let dir = tmp.path().join("bytes");
+    let out = split(&input, &dir, &["--by", "bytes:20kB"]);
+    assert!(out.status.success());
+    let mut chunks: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".pcap"))
+        .collect();
+    chunks.sort();
+    let mut all = Vec::new();
+    for chunk in &chunks {
+        let size = std::fs::metadata(chunk).unwrap().len();
+        let records = read_all(chunk, SplitBy::Pair);
+        assert!(
+            size <= 20_000 || records.len() == 1,
+            "{}: {size} bytes",
+            chunk.display()
+        );
+        all.extend(records.into_iter().map(|(_, p)| (p.ts, p.data)));
+    }
+    let whole: Vec<_> = read_all(&input, SplitBy::Pair)
+        .into_iter()
+        .map(|(_, p)| (p.ts, p.data))
+        .collect();
+    assert!(chunks.len() > 10);
+    assert!(
+        all == whole,
+        "bytes chunks, concatenated, are not the input"
+    );
+}
+
+#[test]
+fn server_port_files_keep_each_conversation_whole() {
+    // Every TCP/UDP packet of a server-port file carries that port; every conversation
+    // (tshark's tcp.stream / udp.stream) lies in one file; a TCP conversation whose SYN
+    // was captured is in the file of the SYN's destination port.
+    let tmp = tempfile::tempdir().unwrap();
+    for file in ["skype-irc.cap", "ppp-example.pcap", "dnso1tcp.pcap"] {
+        let input = corpus_dir().join(file);
+        let dir = tmp.path().join(file);
+        let out = split(&input, &dir, &["--by", "server-port"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut seen: HashMap<String, String> = HashMap::new();
+        let mut packets = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let Some(port) = name
+                .strip_prefix("port-")
+                .and_then(|p| p.strip_suffix(".pcap"))
+            else {
+                continue;
+            };
+            let fields = tshark(
+                &path,
+                &[
+                    "-T",
+                    "fields",
+                    "-E",
+                    "separator=,",
+                    "-e",
+                    "tcp.stream",
+                    "-e",
+                    "udp.stream",
+                    "-e",
+                    "tcp.srcport",
+                    "-e",
+                    "tcp.dstport",
+                    "-e",
+                    "udp.srcport",
+                    "-e",
+                    "udp.dstport",
+                    "-e",
+                    "ip.src",
+                    "-e",
+                    "ip.dst",
+                    "-e",
+                    "tcp.flags.syn",
+                    "-e",
+                    "tcp.flags.ack",
+                ],
+            );
+            for line in fields.lines() {
+                let c: Vec<&str> = line.split(',').collect();
+                packets += 1;
+                if port == "none" {
+                    continue;
+                }
+                let port: u16 = port.parse().unwrap();
+                let ports: Vec<u16> = c[2..6].iter().filter_map(|p| p.parse().ok()).collect();
+                assert!(
+                    ports.contains(&port),
+                    "{file}: {name}: a packet without port {port}: {line}"
+                );
+                if c[8] == "1" && c[9] == "0" {
+                    assert_eq!(
+                        c[3].parse::<u16>().ok(),
+                        Some(port),
+                        "{file}: SYN to another port"
+                    );
+                }
+                // The conversation: addresses and ports, either way round.
+                let mut ends = [
+                    format!("{}:{}", c[6], ports[0]),
+                    format!("{}:{}", c[7], ports[1]),
+                ];
+                ends.sort();
+                let conversation = ends.join("-");
+                let previous = seen.insert(conversation.clone(), name.clone());
+                assert!(
+                    previous.is_none_or(|p| p == name),
+                    "{file}: conversation {conversation} in two files"
+                );
+            }
+        }
+        assert!(packets > 50, "{file}: {packets} packets checked");
+    }
+}

@@ -1,10 +1,12 @@
-//! The manifest written beside split output: one row per flow with its endpoints,
-//! counts, time span and file name, as CSV (default) or JSON.
+//! The manifest written beside split output: one row per output file (flow, host,
+//! server port or chunk) with what identifies it (addresses, protocol, ports: empty
+//! where the mode has none), counts, time span and file name, as CSV or JSON.
 
 use std::io::{self, Write};
+use std::net::IpAddr;
 
 use super::pool::ChunkStats;
-use super::FlowKey;
+use super::OutputKey;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ManifestFormat {
@@ -12,10 +14,10 @@ pub enum ManifestFormat {
     Json,
 }
 
-/// One flow as the manifest lists it.
+/// One output file as the manifest lists it.
 pub struct Entry<'a> {
     pub number: u64,
-    pub key: &'a FlowKey,
+    pub key: &'a OutputKey,
     pub file_name: &'a str,
     pub stats: &'a ChunkStats,
 }
@@ -31,20 +33,42 @@ pub fn write<'a>(
     entries: impl Iterator<Item = Entry<'a>>,
 ) -> io::Result<()> {
     let ts = |t: Option<crate::capture::Timestamp>| t.map(|t| t.to_string()).unwrap_or_default();
+    // (address a, address b, protocol, port a, port b) of each kind of output.
+    let columns = |key: &OutputKey| -> (
+        Option<IpAddr>,
+        Option<IpAddr>,
+        Option<u8>,
+        Option<u16>,
+        Option<u16>,
+    ) {
+        match *key {
+            OutputKey::Flow(k) => (
+                Some(k.a),
+                Some(k.b),
+                k.protocol,
+                k.ports.map(|p| p.0),
+                k.ports.map(|p| p.1),
+            ),
+            OutputKey::Host(a) => (Some(a), None, None, None, None),
+            OutputKey::ServerPort(p) => (None, None, None, Some(p), None),
+            OutputKey::NoPort | OutputKey::Chunk(_) => (None, None, None, None, None),
+        }
+    };
     match format {
         ManifestFormat::Csv => {
             writeln!(out, "{CSV_HEADER}")?;
             for e in entries {
                 let opt = |v: Option<String>| v.unwrap_or_default();
+                let (a, b, protocol, port_a, port_b) = columns(e.key);
                 writeln!(
                     out,
                     "{},{},{},{},{},{},{},{},{},{},{},{}",
                     e.number,
-                    e.key.a,
-                    e.key.b,
-                    opt(e.key.protocol.map(|p| p.to_string())),
-                    opt(e.key.ports.map(|p| p.0.to_string())),
-                    opt(e.key.ports.map(|p| p.1.to_string())),
+                    opt(a.map(|a| a.to_string())),
+                    opt(b.map(|b| b.to_string())),
+                    opt(protocol.map(|p| p.to_string())),
+                    opt(port_a.map(|p| p.to_string())),
+                    opt(port_b.map(|p| p.to_string())),
                     e.stats.packets,
                     e.stats.bytes,
                     e.stats.captured_bytes,
@@ -57,13 +81,14 @@ pub fn write<'a>(
         ManifestFormat::Json => {
             let rows: Vec<serde_json::Value> = entries
                 .map(|e| {
+                    let (a, b, protocol, port_a, port_b) = columns(e.key);
                     serde_json::json!({
                         "flow": e.number,
-                        "address_a": e.key.a.to_string(),
-                        "address_b": e.key.b.to_string(),
-                        "protocol": e.key.protocol,
-                        "port_a": e.key.ports.map(|p| p.0),
-                        "port_b": e.key.ports.map(|p| p.1),
+                        "address_a": a.map(|a| a.to_string()),
+                        "address_b": b.map(|b| b.to_string()),
+                        "protocol": protocol,
+                        "port_a": port_a,
+                        "port_b": port_b,
                         "packets": e.stats.packets,
                         "bytes": e.stats.bytes,
                         "captured_bytes": e.stats.captured_bytes,

@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use crate::ip;
 use crate::link::Network;
 
-/// What makes two packets the same flow.
+/// What puts packets into the same output file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SplitBy {
     /// The unordered pair of IP addresses.
@@ -19,6 +19,58 @@ pub enum SplitBy {
     /// The unordered pair of (address, port) plus protocol for TCP and UDP; the address
     /// pair plus protocol for everything else (and for non-first fragments).
     Conversation,
+    /// One file per address; a packet goes into the files of both its addresses
+    /// (SplitCap's host mode).
+    Host,
+    /// One file per server port (PcapSplitter's semantics): a TCP conversation's server
+    /// port is the destination of its SYN, or the source of its SYN/ACK, else (and for
+    /// UDP) the lower port, decided at the conversation's first packet. IP packets
+    /// without ports go to one other file.
+    ServerPort,
+    /// Chunks of this many records (editcap -c).
+    Packets(u64),
+    /// Chunks of at most this many bytes of capture file, unless one record alone is
+    /// larger (tcpdump -C writes one more packet past the size).
+    Bytes(u64),
+    /// Chunks of this many seconds from the first record's time (editcap -i): a chunk
+    /// holds the records with `first + k*S <= ts < first + (k+1)*S`; empty intervals
+    /// give no file.
+    Seconds(u64),
+}
+
+impl SplitBy {
+    /// Chunks of the capture rather than flows.
+    pub fn is_chunks(self) -> bool {
+        matches!(
+            self,
+            SplitBy::Packets(_) | SplitBy::Bytes(_) | SplitBy::Seconds(_)
+        )
+    }
+}
+
+/// What an output file holds: a flow, a host, a server port, or a chunk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OutputKey {
+    Flow(FlowKey),
+    Host(IpAddr),
+    ServerPort(u16),
+    /// IP packets without TCP or UDP ports, in server-port mode.
+    NoPort,
+    Chunk(u64),
+}
+
+impl OutputKey {
+    /// The file name stem for output `number`, sorting in number order where there is
+    /// one; safe on every common file system.
+    pub fn file_stem(&self, number: u64) -> String {
+        match self {
+            OutputKey::Flow(key) => key.file_stem(number),
+            OutputKey::Host(addr) => format!("host-{number:08}_{}", safe_addr(*addr)),
+            OutputKey::ServerPort(port) => format!("port-{port:05}"),
+            OutputKey::NoPort => "port-none".to_string(),
+            OutputKey::Chunk(n) => format!("chunk-{n:08}"),
+        }
+    }
 }
 
 /// A flow's identity. Endpoints are ordered (`a` <= `b`), so both directions map to one
@@ -34,7 +86,8 @@ pub struct FlowKey {
 }
 
 impl FlowKey {
-    /// The flow of an IP packet, or `None` for packets without IP.
+    /// The flow of an IP packet, or `None` for packets without IP. `by` is a pair or a
+    /// conversation (any other mode is read as a conversation).
     pub fn of(network: Network<'_>, by: SplitBy) -> Option<FlowKey> {
         let (src, dst) = ip::addresses(network)?;
         if by == SplitBy::Pair {

@@ -47,12 +47,13 @@ use crate::capture::{
 };
 use crate::flow::manifest::{self, Entry, ManifestFormat};
 use crate::flow::pool::{Chunk, ChunkStats, PoolError, PoolReport, WriterPool};
-use crate::flow::{FlowKey, SplitBy};
+use crate::flow::{FlowKey, OutputKey, SplitBy};
+use crate::ip;
 use crate::link;
 
-/// The flow table: insertion-ordered, with a fast seeded hash (SipHash costs more than
-/// the rest of the per-packet work).
-type FlowTable = IndexMap<FlowKey, u32, foldhash::fast::RandomState>;
+/// The table of outputs: insertion-ordered, with a fast seeded hash (SipHash costs more
+/// than the rest of the per-packet work).
+type FlowTable = IndexMap<OutputKey, u32, foldhash::fast::RandomState>;
 
 /// A flow's buffer is handed to the writer once it holds this much.
 const CHUNK_BYTES: usize = 256 << 10;
@@ -181,6 +182,19 @@ impl Framing {
     }
 }
 
+/// The chunk being written in a chunk mode.
+struct ChunkState {
+    file: u32,
+    number: u64,
+    records: u64,
+    /// Bytes of capture file written into it (headers included).
+    bytes: u64,
+    /// Seconds mode: the first record's time, in nanoseconds.
+    start_ns: i128,
+    /// Seconds mode: the interval this chunk covers.
+    interval: i128,
+}
+
 struct FlowState {
     pending: Vec<u8>,
     stats: ChunkStats,
@@ -189,6 +203,8 @@ struct FlowState {
     header_len: usize,
     /// Re-encoded pcapng: the link type of each interface described so far.
     interfaces: Vec<LinkType>,
+    /// Bytes of capture file made for it so far (headers included).
+    bytes_out: u64,
     file_name: String,
 }
 
@@ -197,8 +213,13 @@ struct Splitter {
     framing: Framing,
     dir: PathBuf,
     pool: WriterPool,
-    /// Flow key -> output file id; the index + 1 is the flow number.
+    /// Output key -> output file id; the index + 1 is the output's number.
     table: FlowTable,
+    /// Server-port mode: each conversation's server port (or none), fixed at its
+    /// first packet.
+    server_ports: foldhash::HashMap<FlowKey, Option<u16>>,
+    /// Chunk modes: the current chunk's file, records, bytes and interval number.
+    chunk: Option<ChunkState>,
     /// Per output file id.
     files: Vec<FlowState>,
     non_ip_file: Option<u32>,
@@ -219,6 +240,8 @@ impl Splitter {
             dir: dir.to_path_buf(),
             pool: WriterPool::new(config.max_open),
             table: FlowTable::default(),
+            server_ports: Default::default(),
+            chunk: None,
             files: Vec::new(),
             non_ip_file: None,
             pending_capacity: 0,
@@ -249,29 +272,144 @@ impl Splitter {
             section: 0,
             header_len: 0,
             interfaces: Vec::new(),
+            bytes_out: 0,
             file_name,
         });
         id
     }
 
+    /// The output of `key`, made when first needed.
+    fn output(&mut self, key: OutputKey) -> u32 {
+        if let Some(&id) = self.table.get(&key) {
+            return id;
+        }
+        let name = format!(
+            "{}.{}",
+            key.file_stem(self.table.len() as u64 + 1),
+            self.extension()
+        );
+        let id = self.new_file(name);
+        self.table.insert(key, id);
+        id
+    }
+
+    /// The bytes `record` takes in an output file (its header aside).
+    fn record_len(&self, record: &Record<'_>) -> u64 {
+        match self.framing {
+            Framing::Verbatim { .. } => record.raw.len() as u64,
+            Framing::ReencodePcap { .. } => 16 + record.data.len() as u64,
+            Framing::ReencodePcapng => 32 + record.data.len().next_multiple_of(4) as u64,
+        }
+    }
+
+    /// The chunk `record` goes into, starting a new one at a boundary.
+    fn chunk_for(&mut self, record: &Record<'_>) -> u32 {
+        let ts = record.ts.as_nanos();
+        let len = self.record_len(record);
+        // As editcap -i: interval k holds (start + kS, start + (k+1)S], the first one
+        // its start too.
+        let interval_of = |start: i128, seconds: u64| {
+            let since = ts - start;
+            if since <= 0 {
+                0
+            } else {
+                (since - 1).div_euclid(i128::from(seconds) * 1_000_000_000)
+            }
+        };
+        let next = match &self.chunk {
+            None => Some((1, ts, 0)),
+            Some(c) => {
+                let (boundary, interval) = match self.config.by {
+                    SplitBy::Packets(n) => (c.records >= n, 0),
+                    SplitBy::Bytes(max) => (c.records > 0 && c.bytes + len > max, 0),
+                    SplitBy::Seconds(seconds) => {
+                        let interval = interval_of(c.start_ns, seconds);
+                        // An earlier record stays where it is (editcap only moves on).
+                        (interval > c.interval, interval)
+                    }
+                    _ => (false, 0),
+                };
+                boundary.then_some((c.number + 1, c.start_ns, interval))
+            }
+        };
+        if let Some((number, start_ns, interval)) = next {
+            if let Some(old) = self.chunk.take() {
+                self.hand_off(old.file);
+            }
+            let file = self.output(OutputKey::Chunk(number));
+            self.chunk = Some(ChunkState {
+                file,
+                number,
+                records: 0,
+                bytes: 0,
+                start_ns,
+                interval,
+            });
+        }
+        match self.chunk.as_mut() {
+            Some(c) => {
+                c.records += 1;
+                c.file
+            }
+            None => 0, // unreachable: a chunk was just made
+        }
+    }
+
+    /// The server port of the conversation of an IP packet (or none).
+    fn server_port(&mut self, network: crate::link::Network<'_>) -> OutputKey {
+        let Some(conversation) = FlowKey::of(network, SplitBy::Conversation) else {
+            return OutputKey::NoPort;
+        };
+        if let Some(known) = self.server_ports.get(&conversation) {
+            return known.map_or(OutputKey::NoPort, OutputKey::ServerPort);
+        }
+        let port = ip::parse(network).ok().and_then(|h| {
+            let first_fragment = h.fragment.is_none_or(|f| f.offset == 0);
+            if !first_fragment {
+                return None;
+            }
+            if h.protocol == ip::PROTO_TCP {
+                let t = ip::tcp(h.payload)?;
+                Some(match (t.syn, t.ack) {
+                    (true, false) => t.dport,
+                    (true, true) => t.sport,
+                    _ => t.sport.min(t.dport),
+                })
+            } else {
+                ip::ports(h.protocol, h.payload).map(|(a, b)| a.min(b))
+            }
+        });
+        self.server_ports.insert(conversation, port);
+        port.map_or(OutputKey::NoPort, OutputKey::ServerPort)
+    }
+
     /// Adds one record; false once the writer has stopped after an error.
     fn add(&mut self, record: &Record<'_>) -> bool {
         self.packets += 1;
+        if self.config.by.is_chunks() {
+            let file = self.chunk_for(record);
+            let before = self.files[file as usize].bytes_out;
+            self.append(file, record);
+            let after = self.files[file as usize].bytes_out;
+            if let Some(c) = self.chunk.as_mut() {
+                c.bytes += after - before;
+            }
+            return !self.writer_stopped;
+        }
         let network = link::network(record.link_type, record.data);
-        let file = match FlowKey::of(network, self.config.by) {
-            Some(key) => match self.table.get(&key) {
-                Some(&id) => id,
-                None => {
-                    let name = format!(
-                        "{}.{}",
-                        key.file_stem(self.table.len() as u64 + 1),
-                        self.extension()
-                    );
-                    let id = self.new_file(name);
-                    self.table.insert(key, id);
-                    id
+        let mut second = None;
+        let key = match self.config.by {
+            SplitBy::Host => ip::addresses(network).map(|(src, dst)| {
+                if src != dst {
+                    second = Some(OutputKey::Host(dst));
                 }
-            },
+                OutputKey::Host(src)
+            }),
+            SplitBy::ServerPort => ip::addresses(network).map(|_| self.server_port(network)),
+            by => FlowKey::of(network, by).map(OutputKey::Flow),
+        };
+        let file = match key {
+            Some(key) => self.output(key),
             None => {
                 self.non_ip_packets += 1;
                 if self.config.non_ip == NonIp::Drop {
@@ -287,8 +425,20 @@ impl Splitter {
                 }
             }
         };
+        if let Some(key) = second {
+            let other = self.output(key);
+            self.append(other, record);
+        }
+        self.append(file, record);
+        !self.writer_stopped
+    }
+
+    /// Appends `record` to output `file`'s pending bytes, handing them to the writer
+    /// when full or when memory is over budget.
+    fn append(&mut self, file: u32, record: &Record<'_>) {
         let state = &mut self.files[file as usize];
         let before = state.pending.capacity();
+        let len_before = state.pending.len();
         match &self.framing {
             Framing::Verbatim { one_header, .. } => {
                 // With one header for all inputs, only the first record writes it.
@@ -349,6 +499,7 @@ impl Splitter {
         state
             .stats
             .add_packet(record.ts, record.orig_len, record.data.len());
+        state.bytes_out += (state.pending.len() - len_before) as u64;
         self.pending_capacity += state.pending.capacity() - before;
         if state.pending.len() >= CHUNK_BYTES {
             self.hand_off(file);
@@ -356,7 +507,6 @@ impl Splitter {
         if self.pending_capacity > self.config.buffer_bytes {
             self.shed();
         }
-        !self.writer_stopped
     }
 
     /// Sends a file's pending bytes to the writer.
