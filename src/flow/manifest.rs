@@ -25,6 +25,16 @@ pub struct Entry<'a> {
 const CSV_HEADER: &str =
     "flow,address_a,address_b,protocol,port_a,port_b,packets,bytes,captured_bytes,first_ts,last_ts,file";
 
+/// Address a, address b, protocol, port a, port b: what identifies an output, where
+/// its kind has them.
+type Columns = (
+    Option<IpAddr>,
+    Option<IpAddr>,
+    Option<u8>,
+    Option<u16>,
+    Option<u16>,
+);
+
 /// Writes the manifest; file names and addresses hold no commas or quotes, so CSV
 /// fields need no quoting.
 pub fn write<'a>(
@@ -33,14 +43,7 @@ pub fn write<'a>(
     entries: impl Iterator<Item = Entry<'a>>,
 ) -> io::Result<()> {
     let ts = |t: Option<crate::capture::Timestamp>| t.map(|t| t.to_string()).unwrap_or_default();
-    // (address a, address b, protocol, port a, port b) of each kind of output.
-    let columns = |key: &OutputKey| -> (
-        Option<IpAddr>,
-        Option<IpAddr>,
-        Option<u8>,
-        Option<u16>,
-        Option<u16>,
-    ) {
+    let columns = |key: &OutputKey| -> Columns {
         match *key {
             OutputKey::Flow(k) => (
                 Some(k.a),
