@@ -385,3 +385,77 @@ fn damage_in_one_input_leaves_the_others_processed() {
     let out = run(&["dns", top.join("notes.txt").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn inputs_of_different_formats_and_link_types_split_into_pcapng() {
+    // pcap over Ethernet, pcap over raw IPv4, and a pcapng: one set, one split.
+    let inputs = [
+        "skype-irc.cap",
+        "dnscap-frags.pcap",
+        "wireshark_samples-test.pcapng",
+    ];
+    let paths: Vec<PathBuf> = inputs.iter().map(|f| corpus_dir().join(f)).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let mut args = vec!["split"];
+    args.extend(paths.iter().map(|p| p.to_str().unwrap()));
+    args.extend(["-o", out_dir.to_str().unwrap(), "-q"]);
+    stdout_ok(&args);
+    let expected: u64 = paths
+        .iter()
+        .map(|p| info_packets(&stdout_ok(&["info", p.to_str().unwrap()])).unwrap())
+        .sum();
+    // capinfos (Wireshark's reader) reads every output whole.
+    let mut outputs = Vec::new();
+    for (name, _) in tree(&out_dir) {
+        if name.extension().is_some_and(|e| e == "pcapng") {
+            outputs.push(out_dir.join(&name));
+        } else {
+            assert_eq!(
+                name.to_str(),
+                Some("flows.csv"),
+                "only pcapng outputs and the manifest"
+            );
+        }
+    }
+    require_tool("capinfos");
+    let table = Command::new("capinfos")
+        .args(["-c", "-M", "-T", "-r"])
+        .args(&outputs)
+        .output()
+        .unwrap();
+    assert!(
+        table.status.success(),
+        "{}",
+        String::from_utf8_lossy(&table.stderr)
+    );
+    let total: u64 = String::from_utf8_lossy(&table.stdout)
+        .lines()
+        .map(|l| {
+            l.split('\t')
+                .nth(1)
+                .and_then(|n| n.trim().parse::<u64>().ok())
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(total, expected, "every packet of every input in one output");
+    // dns reads the same mix, and the TCP/fragment state of each input carries on.
+    let dns = stdout_ok(&[
+        "dns",
+        paths[0].to_str().unwrap(),
+        paths[1].to_str().unwrap(),
+    ]);
+    let alone: usize = paths[..2]
+        .iter()
+        .map(|p| {
+            stdout_ok(&["dns", p.to_str().unwrap()])
+                .split(|&b| b == b'\n')
+                .filter(|l| !l.is_empty())
+                .count()
+        })
+        .sum();
+    assert_eq!(
+        dns.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count(),
+        alone
+    );
+}
