@@ -298,26 +298,26 @@ impl CaptureSet {
     /// The next record in time order over all inputs, `None` when every input is done.
     pub fn next_record(&mut self) -> Option<Record<'_>> {
         if let Some(i) = self.last.take() {
-            self.advance(i);
+            self.refresh(i);
         }
-        loop {
-            let frontier = self.active.iter().map(|a| a.next).min();
+        let i = loop {
+            let best = self.earliest();
             // Open the next waiting input if nothing is open, or if its first record
-            // is due before the frontier's.
-            let due = match (self.waiting.last(), frontier) {
+            // is due no later than the earliest open one's.
+            let due = match (self.waiting.last(), best) {
                 (None, _) => false,
                 (Some(_), None) => true,
-                (Some(&rank), Some(t)) => self.inputs[rank].first.is_none_or(|f| f <= t),
+                (Some(&rank), Some(i)) => self.inputs[rank]
+                    .first
+                    .is_none_or(|f| f <= self.active[i].next),
             };
             if !due {
-                break;
+                break best?;
             }
             if let Some(rank) = self.waiting.pop() {
                 self.activate(rank);
             }
-        }
-        let i =
-            (0..self.active.len()).min_by_key(|&i| (self.active[i].next, self.active[i].rank))?;
+        };
         self.last = Some(i);
         let active = &mut self.active[i];
         let rank = active.rank as u64;
@@ -328,6 +328,15 @@ impl CaptureSet {
             }
             // Unreachable in practice: the timestamp was peeked, so the record is parsed.
             _ => None,
+        }
+    }
+
+    /// The open input whose next record comes first (ties: the lower rank).
+    fn earliest(&self) -> Option<usize> {
+        match self.active.len() {
+            0 => None,
+            1 => Some(0),
+            n => (0..n).min_by_key(|&i| (self.active[i].next, self.active[i].rank)),
         }
     }
 
@@ -360,11 +369,6 @@ impl CaptureSet {
             let i = self.active.len() - 1;
             self.refresh(i);
         }
-    }
-
-    /// Moves active input `i` on after its record was handed out.
-    fn advance(&mut self, i: usize) {
-        self.refresh(i);
     }
 
     /// Peeks the next timestamp of active input `i`; an input at its end or damaged
