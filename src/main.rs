@@ -1,7 +1,7 @@
 //! The `pcaptool` binary: parses arguments, dispatches to a subcommand, and turns the
 //! outcome into an exit status (0 ok, 1 runtime or I/O error, 2 bad usage or bad input).
 
-use std::io;
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
@@ -59,6 +59,13 @@ enum Command {
     Man,
 }
 
+fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(|e| anyhow::Error::new(e).context("cannot write to standard output"))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
@@ -67,13 +74,19 @@ fn main() -> ExitCode {
         Command::Split(args) => cli::split::run(args),
         Command::Dns(args) => cli::dns::run(args),
         Command::Query(args) => cli::query::run(args),
+        // Made in memory, then written: a write error is an error, not a panic.
         Command::Completions { shell } => {
-            clap_complete::generate(*shell, &mut Cli::command(), "pcaptool", &mut io::stdout());
-            Ok(())
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "pcaptool", &mut script);
+            write_stdout(&script)
         }
-        Command::Man => clap_mangen::Man::new(Cli::command())
-            .render(&mut io::stdout())
-            .map_err(Into::into),
+        Command::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .map_err(anyhow::Error::from)
+                .and_then(|()| write_stdout(&page))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

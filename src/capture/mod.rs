@@ -131,7 +131,7 @@ impl fmt::Display for Timestamp {
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
     /// The input does not start like any capture format we know.
-    #[error("not a capture file: unknown magic {magic:02x?} at offset 0")]
+    #[error("{}", unknown_format(magic))]
     UnknownFormat { magic: Vec<u8> },
     /// A recognised format, but a version or header field we cannot read.
     #[error("unsupported capture: {what} at offset {offset}")]
@@ -149,6 +149,14 @@ pub enum CaptureError {
     // The cause is in the text, so it is not also a `source` (it would print twice).
     #[error("read error at offset {offset}: {cause}")]
     Io { offset: u64, cause: std::io::Error },
+}
+
+fn unknown_format(magic: &[u8]) -> String {
+    if magic.is_empty() {
+        "not a capture file: the input is empty".to_string()
+    } else {
+        format!("not a capture file: unknown magic {magic:02x?} at offset 0")
+    }
 }
 
 impl CaptureError {

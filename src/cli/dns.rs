@@ -4,7 +4,7 @@
 use std::io::{self, BufWriter};
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use super::{input_ended, open_inputs, warn, Progress, UsageError};
 use pcaptool::dns::decode::{decode, render, Config, Filter};
@@ -103,6 +103,12 @@ pub fn run(args: &Args) -> Result<()> {
         ),
         None => None,
     };
+    if args.stats && matches!(args.format, OutputFormat::Csv | OutputFormat::Dig) {
+        return Err(UsageError(
+            "--stats prints its summary as text (the default) or json, not csv or dig".into(),
+        )
+        .into());
+    }
     let config = Config {
         ports: args.ports.clone(),
         heuristic: !args.no_heuristic,
@@ -140,7 +146,7 @@ pub fn run(args: &Args) -> Result<()> {
         }
     };
     progress.finish();
-    let mut report = result?;
+    let mut report = result.context("cannot write to standard output")?;
     for w in std::mem::take(&mut report.pass.warnings) {
         warn(w);
     }

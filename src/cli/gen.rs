@@ -53,7 +53,8 @@ pub enum Mode {
     /// Many interleaved TCP and UDP flows with realistic packet sizes (a mix of bare
     /// ACKs, mid-sized and full 1514-byte frames), for exercising `split` and friends.
     /// Flow i runs between the i-th --src address and a --dst address drawn at random;
-    /// each flow appears once in order, then packets pick flows with a heavy tail.
+    /// each flow appears once in order (the first --count flows, when --count is
+    /// smaller), then packets pick flows with a heavy tail.
     ///
     /// Example: pcaptool gen mix --flows 10000 --count 1500000 -o mix.pcap
     #[command(verbatim_doc_comment)]
@@ -325,6 +326,14 @@ pub fn run(args: &Args) -> Result<()> {
         GenError::Invalid(what) => UsageError(what).into(),
         other => anyhow::Error::new(other),
     })?;
+    // pcap keeps seconds in 32 bits: later than 2106-02-07 it cannot say.
+    let last_secs = plan.last_timestamp().secs;
+    if common.format == CaptureFormat::Pcap && last_secs > i64::from(u32::MAX) {
+        return usage(format!(
+            "pcap timestamps end at {} (2106-02-07); these packets reach {last_secs}: use --format pcapng",
+            u32::MAX
+        ));
+    }
     let mut output = Output::create(&common.output)?;
     let result = (|| -> Result<()> {
         let resolution = if common.nanos {

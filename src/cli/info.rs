@@ -53,7 +53,9 @@ pub fn run(args: &Args) -> Result<()> {
             links.join(", ")
         );
         if let (Some(first), Some(last)) = (summary.first, summary.last) {
-            text.push_str(&format!("first: {first}\nlast: {last}\n"));
+            // The least and greatest timestamps (records need not be in order), as
+            // capinfos names them.
+            text.push_str(&format!("earliest: {first}\nlatest: {last}\n"));
         }
         super::print(&text)?;
         ended.warnings.extend(summary.pass.warnings);

@@ -49,6 +49,12 @@ impl Output {
             }
             return Ok(Output::Stdout(stdout.lock()));
         }
+        if path.is_dir() {
+            return usage(format!(
+                "{} is a directory: -o names the capture file to write",
+                path.display()
+            ));
+        }
         let name = path
             .file_name()
             .with_context(|| format!("{}: not a file name", path.display()))?;
@@ -220,10 +226,11 @@ pub fn input_ended(pass: Pass, after_cut: &str) -> Result<()> {
 
 /// Writes text to standard output; a write error (a closed pipe included) is returned,
 /// never a panic.
-pub fn print(text: &str) -> io::Result<()> {
+pub fn print(text: &str) -> Result<()> {
     let mut out = io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .context("cannot write to standard output")
 }
 
 /// An error and its causes on one line, each said once: a cause whose text the line

@@ -101,8 +101,9 @@ pub struct Args {
     /// Do not retry over TCP when a UDP answer is truncated (TC set).
     #[arg(long)]
     pub no_tcp_fallback: bool,
-    /// How long to wait for each answer. Example: --timeout 500ms
-    #[arg(long, default_value = "2s", value_parser = humantime::parse_duration)]
+    /// How long to wait for each answer: seconds (as dig's +time), or with a unit.
+    /// Example: --timeout 1, --timeout 500ms
+    #[arg(long, default_value = "2s", value_parser = parse_timeout)]
     pub timeout: Duration,
     /// How many times to resend a UDP query that got no answer.
     #[arg(long, default_value_t = 2)]
@@ -132,6 +133,19 @@ pub enum Style {
 struct Ask {
     name: Name,
     qtype: u16,
+}
+
+/// `--timeout`: bare seconds (`1`, `0.5`) or a duration with a unit (`500ms`); never 0.
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let duration = match text.parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs >= 0.0 => Duration::from_secs_f64(secs),
+        Ok(_) => return Err(format!("'{text}' is not a number of seconds")),
+        Err(_) => humantime::parse_duration(text).map_err(|e| format!("'{text}': {e}"))?,
+    };
+    if duration.is_zero() {
+        return Err("a timeout of 0 would never wait for an answer".into());
+    }
+    Ok(duration)
 }
 
 fn parse_server(text: &str) -> Result<SocketAddr> {

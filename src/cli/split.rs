@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use super::{input_ended, open_inputs, usage, Progress};
+use pcaptool::capture::CaptureSet;
 use pcaptool::flow::manifest::ManifestFormat;
 use pcaptool::flow::SplitBy;
 use pcaptool::split::{split, Config, NonIp};
@@ -154,6 +155,7 @@ pub fn run(args: &Args) -> Result<()> {
         buffer_bytes: (args.buffer as usize) << 20,
     };
     let previous = prepare_dir(&dir, args.force)?;
+    refuse_inputs_among(&set, &previous)?;
     let progress = Progress::new(&set, args.quiet);
     let result = split(&mut set, &dir, &config, &mut |offset| progress.set(offset));
     progress.finish();
@@ -212,6 +214,12 @@ fn default_dir(input: &Path) -> PathBuf {
 /// at the end, since deleting thousands of files just before creating thousands makes
 /// ext4 slow.
 fn prepare_dir(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
+    if dir.exists() && !dir.is_dir() {
+        return usage(format!(
+            "{} is not a directory: -o names the directory the files go into",
+            dir.display()
+        ));
+    }
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let entries: Vec<_> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read {}", dir.display()))?
@@ -225,8 +233,9 @@ fn prepare_dir(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
     let mut previous = Vec::new();
     for entry in entries {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let ours = name.starts_with("flow-")
-            || name.starts_with("non-ip.")
+        let ours = ["flow-", "host-", "port-", "chunk-", "non-ip."]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
             || name == "flows.csv"
             || name == "flows.json";
         if ours && entry.file_type()?.is_file() {
@@ -234,6 +243,26 @@ fn prepare_dir(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
         }
     }
     Ok(previous)
+}
+
+/// Refuses to start when an input is one of the files a split into this directory
+/// would replace or remove (the same file: device and inode), whatever `--force` says.
+fn refuse_inputs_among(set: &CaptureSet, previous: &[PathBuf]) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let identity = |p: &Path| std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()));
+    for input in set.inputs() {
+        let Some(id) = identity(&input.path) else {
+            continue;
+        };
+        if let Some(clash) = previous.iter().find(|p| identity(p) == Some(id)) {
+            return usage(format!(
+                "input {} is {}, which this split would overwrite: choose another output directory",
+                input.name,
+                clash.display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Removes the files of a previous split that this one did not write again.

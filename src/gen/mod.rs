@@ -343,6 +343,12 @@ impl Plan {
         })
     }
 
+    /// The timestamp of the last packet (a bound: TCP sessions add a few packets each).
+    pub fn last_timestamp(&self) -> Timestamp {
+        let count = self.count.unwrap_or(10).saturating_mul(12);
+        self.timestamp(count)
+    }
+
     fn timestamp(&self, tick: u64) -> Timestamp {
         self.start.add_nanos(self.interval_ns * i128::from(tick))
     }
@@ -511,7 +517,7 @@ impl Plan {
             let seq = [patch.seq, self.rng.next_u32()];
             table.push(MixFlow { patch, tcp, seq });
         }
-        let count = self.count.unwrap_or(flows * 10).max(flows);
+        let count = self.count.unwrap_or(flows * 10);
         let payload = [0u8; crate::packet::MTU];
         let mut frame = Vec::with_capacity(crate::packet::MTU + 22);
         let ip_header = if self.src.is_ipv6() { 40 } else { 20 };

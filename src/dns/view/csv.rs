@@ -45,7 +45,8 @@ pub fn write_csv(line: &mut String, _scratch: &mut Vec<u8>, row: &Row<'_>) {
         origin.protocol.name().to_ascii_lowercase()
     );
     let Some(m) = decoded else {
-        line.push_str(",,,,,,,,,,,shorter than a DNS header");
+        // id, qr, opcode, rcode, qname, qtype, qclass, and the three counts are empty.
+        line.push_str(",,,,,,,,,,shorter than a DNS header");
         return;
     };
     let h = &m.header;

@@ -1,0 +1,339 @@
+//! Hostile and careless use (issue 14): inputs never overwritten, write errors on
+//! standard output end cleanly, wrong paths and values are usage errors, CSV rows
+//! always fit their header.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use common::*;
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_pcaptool")
+}
+
+fn ok(args: &[&str]) -> Vec<u8> {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "pcaptool {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+#[test]
+fn split_never_overwrites_its_input() {
+    // The issue's steps: split once, then split one of the flow files into the same
+    // directory with --force.
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("E");
+    let input = corpus_dir().join("skype-irc.cap");
+    ok(&[
+        "split",
+        input.to_str().unwrap(),
+        "-o",
+        out_dir.to_str().unwrap(),
+        "-q",
+    ]);
+    let flow = out_dir.join("flow-00000002_192.168.1.1_192.168.1.2.pcap");
+    let before = std::fs::read(&flow).unwrap();
+    let out = run(&[
+        "split",
+        flow.to_str().unwrap(),
+        "-o",
+        out_dir.to_str().unwrap(),
+        "--force",
+        "--buffer",
+        "1",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("would overwrite"));
+    assert_eq!(std::fs::read(&flow).unwrap(), before, "the input is intact");
+    // The same file under another name (a hard link) is the same input.
+    let link = dir.path().join("link.pcap");
+    std::fs::hard_link(&flow, &link).unwrap();
+    let out = run(&[
+        "split",
+        link.to_str().unwrap(),
+        "-o",
+        out_dir.to_str().unwrap(),
+        "--force",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read(&flow).unwrap(), before);
+}
+
+/// Runs `pcaptool args` with standard output on /dev/full.
+fn to_full_disk(args: &[&str]) -> std::process::Output {
+    Command::new(bin())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create("/dev/full").unwrap())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn standard_output_errors_end_cleanly() {
+    let capture = corpus_dir().join("skype-irc.cap");
+    let capture = capture.to_str().unwrap();
+    for args in [
+        &["info", capture][..],
+        &["dns", capture],
+        &["dns", capture, "--format", "json", "--jobs", "2"],
+        &["dns", capture, "--stats"],
+        &["completions", "bash"],
+        &["man"],
+    ] {
+        let out = to_full_disk(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?} > /dev/full: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("cannot write to standard output"),
+            "{args:?}: {stderr}"
+        );
+    }
+    // A reader that stops early: quiet, exit 0 (as `-o -` always did).
+    for pipeline in [
+        format!(
+            "{} info {capture} {capture} | head -c1 >/dev/null; exit ${{PIPESTATUS[0]}}",
+            bin()
+        ),
+        format!(
+            "{} dns {capture} --format dig | head -c1 >/dev/null; exit ${{PIPESTATUS[0]}}",
+            bin()
+        ),
+    ] {
+        let out = Command::new("bash")
+            .args(["-c", &pipeline])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{pipeline}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{pipeline}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn output_paths_of_the_wrong_kind_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    // gen -o DIR: exit 2, and no partial file anywhere near.
+    let out = run(&["gen", "syn", "-o", dir.path().to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is a directory"));
+    let leftovers = |d: &Path| {
+        std::fs::read_dir(d)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .contains("partial")
+            })
+            .count()
+    };
+    assert_eq!(leftovers(dir.path()), 0);
+    assert_eq!(leftovers(dir.path().parent().unwrap()), 0);
+    // split -o FILE: says what is wrong.
+    let file = dir.path().join("file");
+    std::fs::write(&file, b"x").unwrap();
+    let capture = corpus_dir().join("http.cap");
+    let out = run(&[
+        "split",
+        capture.to_str().unwrap(),
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a directory"));
+    // An empty input says so.
+    let empty = dir.path().join("empty.pcap");
+    std::fs::write(&empty, b"").unwrap();
+    let out = run(&["info", empty.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the input is empty"));
+}
+
+#[test]
+fn values_that_cannot_be_honoured_are_refused_or_honoured_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = dir.path().join("late.pcap");
+    // pcap cannot hold seconds past 2^32: refused, where pcapng writes them.
+    let out = run(&[
+        "gen",
+        "syn",
+        "--start",
+        "99999999999",
+        "-o",
+        pcap.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!pcap.exists());
+    let pcapng = dir.path().join("late.pcapng");
+    ok(&[
+        "gen",
+        "syn",
+        "--start",
+        "99999999999",
+        "--count",
+        "1",
+        "--format",
+        "pcapng",
+        "-o",
+        pcapng.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8(ok(&["info", pcapng.to_str().unwrap()])).unwrap();
+    assert!(text.contains("earliest: 99999999999.000000000"), "{text}");
+    // mix: --count is the number of packets even below --flows.
+    let mix = dir.path().join("mix.pcap");
+    ok(&[
+        "gen",
+        "mix",
+        "--flows",
+        "100",
+        "--count",
+        "10",
+        "-o",
+        mix.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        info_packets(&ok(&["info", mix.to_str().unwrap()])),
+        Some(10)
+    );
+    // --stats has no CSV form.
+    let capture = corpus_dir().join("skype-irc.cap");
+    let out = run(&[
+        "dns",
+        capture.to_str().unwrap(),
+        "--stats",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    // --timeout: bare seconds as dig's +time; 0 refused.
+    let out = run(&["query", "example.test", "@127.0.0.1:9", "--timeout", "0"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&[
+        "query",
+        "example.test",
+        "@127.0.0.1:9",
+        "--timeout",
+        "1",
+        "--retries",
+        "0",
+    ]);
+    assert!(
+        matches!(out.status.code(), Some(4 | 5)),
+        "--timeout 1 is accepted (timeout or refused by the closed port): {:?} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn csv_rows_always_have_the_header_s_fields() {
+    // Messages shorter than a header, malformed ones and whole ones, over UDP port 53.
+    use pcaptool::capture::{CaptureWriter, LinkType, OutputFormat, Timestamp, TsResolution};
+    use pcaptool::packet::{build_frame, IpSpec, LinkSpec, Mac, Transport};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("short.pcap");
+    let file = std::fs::File::create(&path).unwrap();
+    let mut w = CaptureWriter::new(
+        file,
+        OutputFormat::Pcap,
+        TsResolution::Micro,
+        LinkType::ETHERNET,
+        65535,
+    );
+    let link = LinkSpec {
+        src_mac: Mac([2, 0, 0, 0, 0, 1]),
+        dst_mac: Mac([2, 0, 0, 0, 0, 2]),
+        vlans: vec![],
+    };
+    let ip = IpSpec {
+        src: "192.0.2.1".parse().unwrap(),
+        dst: "192.0.2.53".parse().unwrap(),
+        ttl: 64,
+        id: 1,
+    };
+    let whole = pcaptool::dns::Message::query(7, "a,b.example".parse().unwrap(), 1).encode();
+    for (i, payload) in [
+        &b""[..],
+        b"\x00",
+        b"\x12\x34\x01\x00\x00",
+        &whole[..],
+        &whole[..20],
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut frame = Vec::new();
+        build_frame(
+            &link,
+            &ip,
+            &Transport::Udp {
+                sport: 40000,
+                dport: 53,
+            },
+            payload,
+            &mut frame,
+        )
+        .unwrap();
+        w.write_packet(0, Timestamp::new(i as i64, 0), frame.len() as u32, &frame)
+            .unwrap();
+    }
+    w.finish().unwrap();
+    let text = String::from_utf8(ok(&["dns", path.to_str().unwrap(), "--format", "csv"])).unwrap();
+    // Fields of a line, with RFC 4180 quotes.
+    let fields = |line: &str| {
+        let mut n = 1;
+        let mut quoted = false;
+        for c in line.chars() {
+            match c {
+                '"' => quoted = !quoted,
+                ',' if !quoted => n += 1,
+                _ => {}
+            }
+        }
+        n
+    };
+    let mut lines = text.lines();
+    let header = fields(lines.next().unwrap());
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 5, "{text}");
+    for row in rows {
+        assert_eq!(fields(row), header, "{row}");
+    }
+}
