@@ -337,3 +337,45 @@ fn csv_rows_always_have_the_header_s_fields() {
         assert_eq!(fields(row), header, "{row}");
     }
 }
+
+#[test]
+fn stats_stay_linear_past_a_million_unanswered_queries() {
+    // A flood of queries without answers, beyond the 1,000,000 waiting queries --stats
+    // remembers: the oldest leave the table in constant time each (a scan for the
+    // oldest on every insert made this quadratic), and the summary says so.
+    let dir = tempfile::tempdir().unwrap();
+    let flood = dir.path().join("flood.pcap");
+    ok(&[
+        "gen",
+        "dns",
+        "q.example",
+        "--count",
+        "1050000",
+        "--seed",
+        "1",
+        "--start",
+        "1700000000",
+        "-o",
+        flood.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8(ok(&["dns", "--stats", flood.to_str().unwrap()])).unwrap();
+    assert!(
+        text.starts_with("messages: 1050000 (1050000 queries, 0 responses, 0 malformed)"),
+        "{text}"
+    );
+    let matching = text.lines().nth(1).unwrap();
+    let numbers: Vec<u64> = matching
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    let [answered, unanswered, unsolicited, retransmitted] = numbers[..] else {
+        panic!("{matching}");
+    };
+    assert_eq!((answered, unsolicited), (0, 0), "{matching}");
+    assert_eq!(unanswered + retransmitted, 1_050_000, "{matching}");
+    let evicted = unanswered - 1_000_000;
+    assert!(
+        text.contains(&format!("({evicted} of the unanswered left the table")),
+        "the evictions are said: {text}"
+    );
+}

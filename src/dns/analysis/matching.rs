@@ -65,3 +65,90 @@ impl MatchKey {
         }
     }
 }
+
+/// Queries waiting for their response: at most `limit`, the oldest (first inserted)
+/// leaving first when full, in constant time per query however many wait.
+///
+/// ```
+/// use pcaptool::dns::analysis::matching::{MatchKey, Pending};
+/// let key = |id| MatchKey {
+///     client: ("192.0.2.1".parse().unwrap(), 5353),
+///     server: ("192.0.2.53".parse().unwrap(), 53),
+///     id,
+///     question: None,
+/// };
+/// let mut pending = Pending::new(2);
+/// assert!(pending.insert(key(1), "first").is_none());
+/// assert!(pending.insert(key(2), "second").is_none());
+/// assert_eq!(pending.insert(key(3), "third").map(|(k, v)| (k.id, v)), Some((1, "first")));
+/// assert_eq!(pending.remove(&key(2)), Some("second"));
+/// assert_eq!((pending.len(), pending.evicted), (1, 1));
+/// ```
+pub struct Pending<V> {
+    waiting: foldhash::HashMap<MatchKey, (V, u64)>,
+    /// Insertion order; entries answered since are skipped (and compacted away).
+    order: std::collections::VecDeque<(u64, MatchKey)>,
+    next: u64,
+    limit: usize,
+    /// How many left because the table was full.
+    pub evicted: u64,
+}
+
+impl<V> Pending<V> {
+    pub fn new(limit: usize) -> Self {
+        Pending {
+            waiting: Default::default(),
+            order: Default::default(),
+            next: 0,
+            limit: limit.max(1),
+            evicted: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.waiting.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.waiting.is_empty()
+    }
+
+    pub fn contains(&self, key: &MatchKey) -> bool {
+        self.waiting.contains_key(key)
+    }
+
+    /// Adds a query (replacing one with the same key); when full, the oldest leaves and
+    /// is returned.
+    pub fn insert(&mut self, key: MatchKey, value: V) -> Option<(MatchKey, V)> {
+        let mut gone = None;
+        if self.waiting.len() >= self.limit && !self.waiting.contains_key(&key) {
+            while let Some((seq, oldest)) = self.order.pop_front() {
+                if self.waiting.get(&oldest).is_some_and(|(_, s)| *s == seq) {
+                    if let Some((v, _)) = self.waiting.remove(&oldest) {
+                        self.evicted += 1;
+                        gone = Some((oldest, v));
+                    }
+                    break;
+                }
+            }
+        }
+        let seq = self.next;
+        self.next += 1;
+        self.order.push_back((seq, key.clone()));
+        self.waiting.insert(key, (value, seq));
+        gone
+    }
+
+    /// The query `key` answers, if it waits.
+    pub fn remove(&mut self, key: &MatchKey) -> Option<V> {
+        let (value, _) = self.waiting.remove(key)?;
+        // Answered entries stay in the order queue until passed; keep it within twice
+        // the table (amortised constant time).
+        if self.order.len() > 2 * self.waiting.len() + 1024 {
+            let waiting = &self.waiting;
+            self.order
+                .retain(|(seq, k)| waiting.get(k).is_some_and(|(_, s)| s == seq));
+        }
+        Some(value)
+    }
+}

@@ -6,12 +6,12 @@ use foldhash::{HashMap, HashMapExt};
 
 use crate::capture::Timestamp;
 use crate::dns::analysis::find::Origin;
-use crate::dns::analysis::matching::MatchKey;
+use crate::dns::analysis::matching::{MatchKey, Pending};
 use crate::dns::wire::Message;
 
 /// Most queries waiting for an answer that --stats remembers; beyond that the oldest
 /// are counted as unanswered.
-const MAX_PENDING: usize = 1_000_000;
+pub const MAX_PENDING: usize = 1_000_000;
 /// Most distinct names counted for the top list.
 pub const MAX_NAMES: usize = 1_000_000;
 
@@ -88,8 +88,8 @@ pub struct Stats {
     pub opcodes: HashMap<u8, u64>,
     pub names: HashMap<Vec<u8>, u64>,
     pub names_overflow: u64,
-    pub pending: HashMap<MatchKey, Timestamp>,
-    pub pending_evicted: u64,
+    /// Queries waiting for a response, with when they were asked.
+    pub pending: Pending<Timestamp>,
     pub answered: u64,
     pub unsolicited: u64,
     pub retransmitted: u64,
@@ -109,8 +109,7 @@ impl Stats {
             opcodes: HashMap::new(),
             names: HashMap::new(),
             names_overflow: 0,
-            pending: HashMap::new(),
-            pending_evicted: 0,
+            pending: Pending::new(MAX_PENDING),
             answered: 0,
             unsolicited: 0,
             retransmitted: 0,
@@ -152,20 +151,9 @@ impl Stats {
             }
         } else {
             self.queries += 1;
-            if self.pending.contains_key(&key) {
+            if self.pending.contains(&key) {
                 self.retransmitted += 1;
                 return;
-            }
-            if self.pending.len() >= MAX_PENDING {
-                if let Some(oldest) = self
-                    .pending
-                    .iter()
-                    .min_by_key(|(_, t)| **t)
-                    .map(|(k, _)| k.clone())
-                {
-                    self.pending.remove(&oldest);
-                    self.pending_evicted += 1;
-                }
             }
             self.pending.insert(key, origin.ts);
         }

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use foldhash::HashMap;
 
-use crate::dns::analysis::stats::{Stats, MAX_NAMES};
+use crate::dns::analysis::stats::{Stats, MAX_NAMES, MAX_PENDING};
 use crate::dns::decode::{MessageSink, Row};
 use crate::dns::view::json::json_str;
 use crate::dns::wire::registry::{Opcode, Rcode, RecordType};
@@ -68,7 +68,7 @@ fn top_names(stats: &Stats) -> Vec<(String, u64)> {
 
 /// Prints the summary of `stats`.
 pub fn report(stats: &Stats, out: &mut impl Write, format: StatsFormat) -> io::Result<()> {
-    let unanswered = stats.pending.len() as u64 + stats.pending_evicted;
+    let unanswered = stats.pending.len() as u64 + stats.pending.evicted;
     let ms = |ns: u64| ns as f64 / 1e6;
     let type_label = |t: u16| RecordType(t).to_string();
     let rcode_label = |r: u16| Rcode(r).to_string();
@@ -80,6 +80,9 @@ pub fn report(stats: &Stats, out: &mut impl Write, format: StatsFormat) -> io::R
             "{{\"messages\":{},\"queries\":{},\"responses\":{},\"malformed\":{},\"answered\":{},\"unanswered\":{},\"unsolicited\":{},\"retransmitted_queries\":{}",
             stats.messages, stats.queries, stats.responses, stats.malformed, stats.answered, unanswered, stats.unsolicited, stats.retransmitted
         );
+        if stats.pending.evicted > 0 {
+            let _ = write!(s, ",\"unanswered_evicted\":{}", stats.pending.evicted);
+        }
         let obj = |s: &mut String, key: &str, items: Vec<(String, u64)>| {
             let _ = write!(s, ",\"{key}\":{{");
             for (i, (k, n)) in items.iter().enumerate() {
@@ -148,6 +151,13 @@ pub fn report(stats: &Stats, out: &mut impl Write, format: StatsFormat) -> io::R
         "matching: {} answered, {} unanswered, {} unsolicited responses, {} retransmitted queries",
         stats.answered, unanswered, stats.unsolicited, stats.retransmitted
     )?;
+    if stats.pending.evicted > 0 {
+        writeln!(
+            out,
+            "  ({} of the unanswered left the table of {MAX_PENDING} waiting queries before their time was up)",
+            stats.pending.evicted
+        )?;
+    }
     if stats.rtt.count > 0 {
         writeln!(
             out,
