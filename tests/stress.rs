@@ -379,3 +379,125 @@ fn stats_stay_linear_past_a_million_unanswered_queries() {
         "the evictions are said: {text}"
     );
 }
+
+/// A tmpfs of `kib` KiB mounted on a new directory (root only; CI runs as root), and
+/// unmounted when dropped.
+struct SmallDisk(tempfile::TempDir);
+
+impl SmallDisk {
+    fn new(kib: u32) -> SmallDisk {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={kib}k"), "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .expect("cannot run mount");
+        assert!(
+            out.status.success(),
+            "the full-disk test mounts a small tmpfs and needs root: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        SmallDisk(dir)
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.0.path()).status();
+    }
+}
+
+#[test]
+fn a_full_disk_names_the_file_and_leaves_a_true_manifest_or_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("mix.pcap");
+    ok(&[
+        "gen",
+        "mix",
+        "--flows",
+        "50",
+        "--count",
+        "4000",
+        "--seed",
+        "5",
+        "-o",
+        input.to_str().unwrap(),
+    ]);
+    for (kib, manifest) in [(1024, "csv"), (2048, "json"), (64, "csv")] {
+        let disk = SmallDisk::new(kib);
+        let out_dir = disk.0.path().join("flows");
+        let out = run(&[
+            "split",
+            input.to_str().unwrap(),
+            "-o",
+            out_dir.to_str().unwrap(),
+            "-q",
+            "--manifest",
+            manifest,
+            "--buffer",
+            "1",
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{kib} KiB: {stderr}");
+        assert!(
+            stderr.contains("No space left on device") && stderr.contains("flow-"),
+            "{kib} KiB: the cause and the file: {stderr}"
+        );
+        let files: Vec<std::path::PathBuf> = std::fs::read_dir(&out_dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        for f in &files {
+            let name = f.file_name().unwrap().to_string_lossy().into_owned();
+            assert!(
+                !name.contains("partial"),
+                "{kib} KiB: a temporary file is left: {name}"
+            );
+            assert!(
+                std::fs::metadata(f).unwrap().len() > 0,
+                "{kib} KiB: {name} is empty"
+            );
+        }
+        let manifest_path = out_dir.join(format!("flows.{manifest}"));
+        if stderr.contains("could not be written either") {
+            assert!(!manifest_path.exists(), "{kib} KiB: no half manifest");
+            continue;
+        }
+        // The manifest lists exactly the flow files on disk, with their packet counts.
+        let text = std::fs::read_to_string(&manifest_path).unwrap();
+        let listed: Vec<(String, u64)> = if manifest == "csv" {
+            text.lines()
+                .skip(1)
+                .map(|l| {
+                    let c: Vec<&str> = l.split(',').collect();
+                    (c[11].to_string(), c[6].parse().unwrap())
+                })
+                .collect()
+        } else {
+            let rows: serde_json::Value = serde_json::from_str(&text).expect("whole JSON");
+            rows.as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    (
+                        r["file"].as_str().unwrap().to_string(),
+                        r["packets"].as_u64().unwrap(),
+                    )
+                })
+                .collect()
+        };
+        let flow_files = files
+            .iter()
+            .filter(|f| f.to_string_lossy().contains("flow-"))
+            .count();
+        assert_eq!(
+            listed.len(),
+            flow_files,
+            "{kib} KiB: every flow file listed, no other"
+        );
+        for (name, packets) in listed {
+            let on_disk = info_packets(&ok(&["info", out_dir.join(&name).to_str().unwrap()]));
+            assert_eq!(on_disk, Some(packets), "{kib} KiB: {name}");
+        }
+    }
+}

@@ -182,8 +182,14 @@ impl Writer {
                 Ok(())
             }
             Err(cause) => {
-                // Keep the file a valid capture: drop the partial chunk.
+                // Keep the file a valid capture: drop the partial chunk; a file left
+                // with nothing in it goes.
                 let _ = handle.set_len(file.len);
+                if file.len == 0 {
+                    file.open = None;
+                    let _ = std::fs::remove_file(&file.path);
+                    self.open.retain(|&f| f as usize != index);
+                }
                 Err(PoolError {
                     path: file.path.clone(),
                     cause,

@@ -116,11 +116,27 @@ pub struct Report {
 /// Why a split stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum SplitError {
-    /// Writing a flow file failed; the manifest lists what was written before.
-    #[error("split stopped; the manifest lists what was written: {0}")]
-    Write(PoolError),
+    /// Writing an output file failed (disk full, quota, read-only, I/O error): the
+    /// file is cut back to its last whole record (removed if that leaves it empty),
+    /// and the manifest lists what is on disk, unless it could not be written either.
+    #[error("{}", write_failure(write, manifest))]
+    Write {
+        write: PoolError,
+        /// The manifest's own failure, if it failed too.
+        manifest: Option<(PathBuf, io::Error)>,
+    },
     #[error("cannot write {path}: {cause}")]
     Manifest { path: PathBuf, cause: io::Error },
+}
+
+fn write_failure(write: &PoolError, manifest: &Option<(PathBuf, io::Error)>) -> String {
+    match manifest {
+        None => format!("{write}; split stopped, the manifest lists what was written"),
+        Some((path, cause)) => format!(
+            "{write}; split stopped, and the manifest could not be written either ({}: {cause})",
+            path.display()
+        ),
+    }
 }
 
 /// Splits `set` into `dir` (which must exist), one file per flow, plus the manifest;
@@ -581,17 +597,21 @@ impl Splitter {
                 file_name: &self.files[id as usize].file_name,
                 stats: &written[id as usize],
             });
-        let manifest_error = |cause| SplitError::Manifest {
-            path: manifest_path.clone(),
-            cause,
-        };
-        let mut out =
-            io::BufWriter::new(std::fs::File::create(&manifest_path).map_err(manifest_error)?);
-        manifest::write(&mut out, self.config.manifest, entries)
-            .and_then(|()| out.flush())
-            .map_err(manifest_error)?;
-        if let Some(e) = error {
-            return Err(SplitError::Write(e));
+        let manifest = write_atomically(&manifest_path, |out| {
+            manifest::write(out, self.config.manifest, entries)
+        });
+        match (error, manifest) {
+            (Some(write), manifest) => {
+                let manifest = manifest.err().map(|cause| (manifest_path.clone(), cause));
+                return Err(SplitError::Write { write, manifest });
+            }
+            (None, Err(cause)) => {
+                return Err(SplitError::Manifest {
+                    path: manifest_path,
+                    cause,
+                })
+            }
+            (None, Ok(())) => {}
         }
         let mut paths: HashSet<PathBuf> = self
             .files
@@ -609,6 +629,30 @@ impl Splitter {
             pass,
         })
     }
+}
+
+/// Writes a file whole or not at all: under a temporary name beside it, renamed when
+/// complete, removed after a failure.
+fn write_atomically(
+    path: &Path,
+    fill: impl FnOnce(&mut io::BufWriter<std::fs::File>) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(path.file_name().unwrap_or_default());
+    temp_name.push(format!(".partial-{}", std::process::id()));
+    let temp = path.with_file_name(temp_name);
+    let result = std::fs::File::create(&temp).and_then(|file| {
+        let mut out = io::BufWriter::new(file);
+        fill(&mut out)?;
+        out.flush()?;
+        out.get_ref().sync_data()?;
+        drop(out);
+        std::fs::rename(&temp, path)
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
 }
 
 /// A microsecond little-endian pcap header for re-encoded output.
