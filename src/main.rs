@@ -98,6 +98,10 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
+            if let Some(stop) = e.downcast_ref::<cli::Interrupted>() {
+                eprintln!("pcaptool: {stop}");
+                return ExitCode::from(stop.status);
+            }
             if let Some(failure) = e.downcast_ref::<cli::query::QueryFailure>() {
                 eprintln!("pcaptool: {failure}");
                 return ExitCode::from(failure.status);

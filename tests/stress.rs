@@ -501,3 +501,98 @@ fn a_full_disk_names_the_file_and_leaves_a_true_manifest_or_none() {
         }
     }
 }
+
+/// Splits a capture fed through a pipe that stays open, sends `signal` once flow
+/// files are on disk, then closes the pipe; returns the exit status, stderr and the
+/// output directory.
+fn split_then_signal(signal: &str, dir: &Path) -> (Option<i32>, String, std::path::PathBuf) {
+    use std::io::Write;
+    let input = dir.join("mix.pcap");
+    ok(&[
+        "gen",
+        "mix",
+        "--flows",
+        "20",
+        "--count",
+        "6000",
+        "--seed",
+        "9",
+        "-o",
+        input.to_str().unwrap(),
+    ]);
+    let out_dir = dir.join(format!("out-{signal}"));
+    let mut child = Command::new(bin())
+        .args([
+            "split",
+            "-",
+            "-o",
+            out_dir.to_str().unwrap(),
+            "--buffer",
+            "1",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&std::fs::read(&input).unwrap()).unwrap();
+    stdin.flush().unwrap();
+    // Wait (at most 20 s) until files reach the disk: the split has read the bytes.
+    let start = std::time::Instant::now();
+    let written = || {
+        std::fs::read_dir(&out_dir).is_ok_and(|d| {
+            d.filter_map(Result::ok)
+                .any(|e| e.metadata().is_ok_and(|m| m.len() > 0))
+        })
+    };
+    while !written() {
+        assert!(start.elapsed().as_secs() < 20, "split wrote nothing");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out_dir,
+    )
+}
+
+#[test]
+fn an_interrupted_split_finishes_what_it_read_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    for (signal, status) in [("INT", 130), ("TERM", 143)] {
+        let (code, stderr, out_dir) = split_then_signal(signal, dir.path());
+        assert_eq!(code, Some(status), "SIG{signal}: {stderr}");
+        assert!(
+            stderr.contains("interrupted after"),
+            "SIG{signal}: {stderr}"
+        );
+        // The manifest is there and true: every file listed holds what it says.
+        let manifest = std::fs::read_to_string(out_dir.join("flows.csv")).expect("a manifest");
+        let mut files = 0;
+        for row in manifest.lines().skip(1) {
+            let c: Vec<&str> = row.split(',').collect();
+            let on_disk = info_packets(&ok(&["info", out_dir.join(c[11]).to_str().unwrap()]));
+            assert_eq!(
+                on_disk.map(|n| n.to_string()).as_deref(),
+                Some(c[6]),
+                "SIG{signal}: {row}"
+            );
+            files += 1;
+        }
+        assert_eq!(files, 20, "SIG{signal}: every flow read is written");
+        let empty = std::fs::read_dir(&out_dir)
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().metadata().unwrap().len() == 0)
+            .count();
+        assert_eq!(empty, 0, "SIG{signal}: no empty file");
+    }
+}

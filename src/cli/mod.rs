@@ -180,6 +180,14 @@ pub fn open_inputs(paths: &[PathBuf]) -> Result<CaptureSet> {
     Ok(set)
 }
 
+/// A run stopped by a signal after finishing what it could: exit status 128 + signal.
+#[derive(Debug, thiserror::Error)]
+#[error("{what}")]
+pub struct Interrupted {
+    pub what: String,
+    pub status: u8,
+}
+
 /// A damaged input among several: printed as it is met; the run goes on and exits 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{count} inputs ended early (each said above)")]

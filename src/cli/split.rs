@@ -3,7 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use anyhow::{Context, Result};
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::flag;
 
 use super::{input_ended, open_inputs, usage, Progress};
 use pcaptool::capture::CaptureSet;
@@ -153,15 +158,50 @@ pub fn run(args: &Args) -> Result<()> {
         },
         max_open: max_open(args.max_open)?,
         buffer_bytes: (args.buffer as usize) << 20,
+        stop: None,
     };
     let previous = prepare_dir(&dir, args.force)?;
     refuse_inputs_among(&set, &previous)?;
+    // Ctrl-C or SIGTERM: stop reading, write what was read and a true manifest, say
+    // so, and exit 130 (143). A second Ctrl-C ends the process at once.
+    let stop = Arc::new(AtomicBool::new(false));
+    let terminated = Arc::new(AtomicBool::new(false));
+    // Handlers run in the order registered: the shutdown checks the flag before this
+    // signal's own handlers set it.
+    for signal in [SIGINT, SIGTERM] {
+        flag::register_conditional_shutdown(signal, 128 + signal, stop.clone())
+            .context("cannot install the signal handlers")?;
+    }
+    for (signal, flag) in [(SIGINT, &stop), (SIGTERM, &terminated), (SIGTERM, &stop)] {
+        flag::register(signal, flag.clone()).context("cannot install the signal handlers")?;
+    }
+    let config = Config {
+        stop: Some(stop),
+        ..config
+    };
     let progress = Progress::new(&set, args.quiet);
     let result = split(&mut set, &dir, &config, &mut |offset| progress.set(offset));
     progress.finish();
     let mut report = result?;
     for w in std::mem::take(&mut report.pass.warnings) {
         super::warn(w);
+    }
+    if report.interrupted {
+        input_ended(report.pass, "")?;
+        let signal = if terminated.load(Ordering::Relaxed) {
+            SIGTERM
+        } else {
+            SIGINT
+        };
+        return Err(super::Interrupted {
+            what: format!(
+                "interrupted after {} packets: the files and {} hold everything read until then",
+                report.packets,
+                dir.display()
+            ),
+            status: 128 + signal as u8,
+        }
+        .into());
     }
     remove_stale(previous, &report.written)?;
     if !args.quiet {

@@ -38,6 +38,8 @@ use std::collections::HashSet;
 use std::io::{self, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 
@@ -81,6 +83,9 @@ pub struct Config {
     pub max_open: usize,
     /// Memory for packets waiting to be written, all flows together.
     pub buffer_bytes: usize,
+    /// Set from elsewhere (a signal handler) to stop reading: what was read is
+    /// written, with a true manifest, and the report says it was interrupted.
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 impl Default for Config {
@@ -91,6 +96,7 @@ impl Default for Config {
             manifest: ManifestFormat::Csv,
             max_open: 240,
             buffer_bytes: 64 << 20,
+            stop: None,
         }
     }
 }
@@ -111,6 +117,8 @@ pub struct Report {
     pub written: HashSet<PathBuf>,
     /// How reading the input ended.
     pub pass: Pass,
+    /// Stopped early by [`Config::stop`].
+    pub interrupted: bool,
 }
 
 /// Why a split stopped.
@@ -148,14 +156,27 @@ pub fn split(
     progress: &mut dyn FnMut(u64),
 ) -> Result<Report, SplitError> {
     let mut splitter = Splitter::new(config, dir, Framing::for_inputs(set.inputs()));
+    let stopped = || {
+        config
+            .stop
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::Relaxed))
+    };
     let pass = for_each_record(set, progress, |record| {
+        if stopped() {
+            return ControlFlow::Break(());
+        }
         if splitter.add(record) {
             ControlFlow::Continue(())
         } else {
             ControlFlow::Break(()) // the writer stopped: its error is reported below
         }
     });
-    splitter.finish(pass)
+    // Stopped while reading, or while waiting for input that then ended.
+    let interrupted = stopped();
+    let mut report = splitter.finish(pass)?;
+    report.interrupted = interrupted;
+    Ok(report)
 }
 
 /// How records become output bytes.
@@ -627,6 +648,7 @@ impl Splitter {
             reopens,
             written: paths,
             pass,
+            interrupted: false,
         })
     }
 }
