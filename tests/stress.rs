@@ -596,3 +596,158 @@ fn an_interrupted_split_finishes_what_it_read_and_says_so() {
         assert_eq!(empty, 0, "SIG{signal}: no empty file");
     }
 }
+
+fn lines(bytes: &[u8]) -> usize {
+    bytes
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .count()
+}
+
+#[test]
+fn forty_thousand_interleaved_tcp_connections_lose_no_message() {
+    // gen writes each connection whole; here every connection's first packet comes,
+    // then every second one, and so on: 40,000 connections open at once.
+    use pcaptool::capture::{CaptureWriter, LinkType, OutputFormat, Timestamp, TsResolution};
+    use pcaptool::flow::{FlowKey, SplitBy};
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("tcp.pcap");
+    ok(&[
+        "gen",
+        "dns",
+        "a.example",
+        "b.example",
+        "--count",
+        "40000",
+        "--tcp",
+        "--responses",
+        "--answer",
+        "192.0.2.1",
+        "--src",
+        "10.0.0.0/8",
+        "--seed",
+        "4",
+        "--start",
+        "1700000000",
+        "-o",
+        whole.to_str().unwrap(),
+    ]);
+    let mut reader = pcaptool::capture::open(&whole).unwrap();
+    let mut connections: indexmap::IndexMap<FlowKey, Vec<Vec<u8>>> = Default::default();
+    while let Some(r) = reader.next_record().unwrap() {
+        let key = FlowKey::of(
+            pcaptool::link::network(r.link_type, r.data),
+            SplitBy::Conversation,
+        )
+        .unwrap();
+        connections.entry(key).or_default().push(r.data.to_vec());
+    }
+    assert_eq!(connections.len(), 40_000);
+    let interleaved = dir.path().join("interleaved.pcap");
+    let file = std::io::BufWriter::new(std::fs::File::create(&interleaved).unwrap());
+    let mut w = CaptureWriter::new(
+        file,
+        OutputFormat::Pcap,
+        TsResolution::Micro,
+        LinkType::ETHERNET,
+        65535,
+    );
+    let rounds = connections.values().map(Vec::len).max().unwrap();
+    let mut n = 0i64;
+    for round in 0..rounds {
+        for frames in connections.values() {
+            if let Some(f) = frames.get(round) {
+                w.write_packet(
+                    0,
+                    Timestamp::new(1_700_000_000 + n / 100_000, (n % 100_000) as u32 * 10_000),
+                    f.len() as u32,
+                    f,
+                )
+                .unwrap();
+                n += 1;
+            }
+        }
+    }
+    w.finish().unwrap();
+    let out = run(&["dns", interleaved.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert_eq!(
+        lines(&out.stdout),
+        80_000,
+        "every query and response: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("forgotten"));
+}
+
+#[test]
+fn five_thousand_fragmented_datagrams_in_flight_are_all_reassembled() {
+    use pcaptool::capture::{CaptureWriter, LinkType, OutputFormat, Timestamp, TsResolution};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("frags.pcap");
+    let file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    let mut w = CaptureWriter::new(
+        file,
+        OutputFormat::Pcap,
+        TsResolution::Micro,
+        LinkType::RAW,
+        65535,
+    );
+    // Each datagram: a DNS response of ~2.6 KB in UDP, cut into three IPv4 fragments;
+    // all first fragments come first, then all second ones, then all third ones.
+    let datagrams: Vec<Vec<u8>> = (0..5000u16)
+        .map(|i| {
+            let mut m = pcaptool::dns::Message::query(i, "big.example".parse().unwrap(), 16);
+            m.flags.set(pcaptool::dns::wire::Flags::QR, true);
+            for _ in 0..10 {
+                m.answers.push(pcaptool::dns::Record {
+                    name: "big.example".parse().unwrap(),
+                    rtype: 16,
+                    class: 1,
+                    ttl: 60,
+                    data: pcaptool::dns::RData::Txt(vec![vec![b'x'; 250]]),
+                });
+            }
+            let dns = m.encode();
+            let mut udp = Vec::new();
+            udp.extend_from_slice(&53u16.to_be_bytes());
+            udp.extend_from_slice(&40000u16.to_be_bytes());
+            udp.extend_from_slice(&(8 + dns.len() as u16).to_be_bytes());
+            udp.extend_from_slice(&[0, 0]);
+            udp.extend_from_slice(&dns);
+            udp
+        })
+        .collect();
+    let mut t = 0u32;
+    for piece in 0..3usize {
+        for (i, udp) in datagrams.iter().enumerate() {
+            let (start, stop) = (piece * 1000, ((piece + 1) * 1000).min(udp.len()));
+            let more = stop < udp.len();
+            let payload = &udp[start..stop];
+            let mut ip = vec![0x45, 0];
+            ip.extend_from_slice(&(20 + payload.len() as u16).to_be_bytes());
+            ip.extend_from_slice(&(i as u16).to_be_bytes());
+            let flags_offset = (u16::from(more) << 13) | (start / 8) as u16;
+            ip.extend_from_slice(&flags_offset.to_be_bytes());
+            ip.extend_from_slice(&[64, 17, 0, 0, 192, 0, 2, 53, 192, 0, 2, 1]);
+            ip.extend_from_slice(payload);
+            w.write_packet(
+                0,
+                Timestamp::new(1_700_000_000, t * 1000),
+                ip.len() as u32,
+                &ip,
+            )
+            .unwrap();
+            t += 1;
+        }
+    }
+    w.finish().unwrap();
+    let out = run(&["dns", path.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert_eq!(
+        lines(&out.stdout),
+        5000,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

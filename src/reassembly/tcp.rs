@@ -19,10 +19,15 @@ use std::net::IpAddr;
 use crate::capture::Timestamp;
 
 /// Directions tracked at once; beyond this the least recently active is forgotten.
-pub const MAX_STREAMS: usize = 65_536;
+pub const MAX_STREAMS: usize = 4 << 20;
 /// Bytes all directions may hold together; beyond this the least recently active are
 /// forgotten, so that many half-finished streams cannot add up without limit.
-pub const MAX_HELD_BYTES: usize = 128 << 20;
+pub const MAX_HELD_BYTES: usize = 256 << 20;
+/// What a direction costs besides its buffers (table entry, stream state, its place
+/// in the activity order): counted in `MAX_HELD_BYTES`, so the number of directions is
+/// bounded by memory (a million idle directions fit; 200,000 interleaved connections
+/// are 400,000).
+const STREAM_OVERHEAD: usize = 200;
 /// Out-of-order bytes kept per direction while waiting for a hole to fill.
 const MAX_QUEUED_BYTES: usize = 256 << 10;
 const MAX_QUEUED_SEGMENTS: usize = 64;
@@ -118,6 +123,9 @@ impl Stream {
 #[derive(Default)]
 pub struct TcpReassembler {
     streams: HashMap<Direction, Stream>,
+    /// Directions by last activity, least recent first; entries of directions active
+    /// again since, or gone, are skipped (and compacted away).
+    activity: std::collections::VecDeque<(u64, Direction)>,
     clock: u64,
     /// Bytes held by all streams together (partial messages, queues, islands).
     held: usize,
@@ -175,9 +183,14 @@ impl TcpReassembler {
         mut event: impl FnMut(Event),
     ) {
         self.clock += 1;
-        if self.streams.len() >= MAX_STREAMS && !self.streams.contains_key(&dir) {
-            self.evict();
+        if !self.streams.contains_key(&dir) {
+            while (self.streams.len() >= MAX_STREAMS
+                || self.held + STREAM_OVERHEAD > MAX_HELD_BYTES)
+                && self.evict()
+            {}
+            self.held += STREAM_OVERHEAD;
         }
+        self.activity.push_back((self.clock, dir));
         let stream = self.streams.entry(dir).or_default();
         let held_before = stream.held();
         stream.last_seen = self.clock;
@@ -201,14 +214,17 @@ impl TcpReassembler {
             // Nothing more can complete in this direction.
             self.remove(&dir);
         }
-        while self.held > MAX_HELD_BYTES && !self.streams.is_empty() {
-            self.evict();
+        while self.held > MAX_HELD_BYTES && self.evict() {}
+        if self.activity.len() > 2 * self.streams.len() + 1024 {
+            let streams = &self.streams;
+            self.activity
+                .retain(|(t, d)| streams.get(d).is_some_and(|s| s.last_seen == *t));
         }
     }
 
     fn remove(&mut self, dir: &Direction) {
         if let Some(stream) = self.streams.remove(dir) {
-            self.held -= stream.held();
+            self.held -= stream.held() + STREAM_OVERHEAD;
         }
     }
 
@@ -384,19 +400,21 @@ impl TcpReassembler {
             }
         }
         self.streams.clear();
+        self.activity.clear();
         self.held = 0;
     }
 
-    fn evict(&mut self) {
-        if let Some(oldest) = self
-            .streams
-            .iter()
-            .min_by_key(|(_, s)| s.last_seen)
-            .map(|(d, _)| *d)
-        {
-            self.remove(&oldest);
-            self.evicted += 1;
+    /// Forgets the least recently active direction, in constant time (amortised);
+    /// false when there is none.
+    fn evict(&mut self) -> bool {
+        while let Some((t, dir)) = self.activity.pop_front() {
+            if self.streams.get(&dir).is_some_and(|s| s.last_seen == t) {
+                self.remove(&dir);
+                self.evicted += 1;
+                return true;
+            }
         }
+        false
     }
 }
 
@@ -569,7 +587,7 @@ mod tests {
         let mut r = TcpReassembler::new();
         let mut partial = vec![0xffu8, 0xff];
         partial.extend(std::iter::repeat_n(0u8, 60_000));
-        for i in 0..3000u32 {
+        for i in 0..6000u32 {
             let d = Direction {
                 src: std::net::IpAddr::from(i.to_be_bytes()),
                 sport: 1,

@@ -262,5 +262,30 @@ impl Extractor {
                 "{gaps} TCP gaps never filled at the end of the capture"
             ));
         }
+        // What the memory bounds cost, always said (not subject to the note limit).
+        let mut always = |text: String| {
+            self.notes_seen += 1;
+            self.notes.push(text);
+        };
+        if self.tcp.evicted > 0 {
+            always(format!(
+                "{} TCP directions forgotten to stay within {} MiB of reassembly memory (messages in them may be missing)",
+                self.tcp.evicted,
+                crate::reassembly::tcp::MAX_HELD_BYTES >> 20
+            ));
+        }
+        if self.defrag.evicted > 0 {
+            always(format!(
+                "{} IP datagrams forgotten while their fragments were missing, to stay within {} MiB",
+                self.defrag.evicted,
+                crate::reassembly::ipfrag::MAX_HELD_BYTES >> 20
+            ));
+        }
+        if self.defrag.expired > 0 {
+            always(format!(
+                "{} IP datagrams dropped: fragments still missing 30 s after the first",
+                self.defrag.expired
+            ));
+        }
     }
 }
