@@ -496,3 +496,119 @@ fn refused_connections_are_their_own_failure() {
     assert_eq!(code, Some(5), "{err}");
     assert!(err.contains("connection refused"), "{err}");
 }
+
+#[test]
+fn the_tcp_timeout_is_a_deadline_that_incoming_data_does_not_extend() {
+    // Two servers that never finish a reply: one trickles a byte every 300 ms, one
+    // streams replies with the wrong ID. Each stops by itself after 15 s.
+    for streaming_wrong_ids in [false, true] {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            let Ok((mut conn, _)) = listener.accept() else {
+                return;
+            };
+            let mut query = [0u8; 512];
+            let _ = conn.read(&mut query);
+            let started = Instant::now();
+            let mut wrong = vec![0, 12];
+            wrong.extend_from_slice(&[query[2] ^ 0xff, query[3], 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+            while started.elapsed() < Duration::from_secs(15) {
+                let sent = if streaming_wrong_ids {
+                    conn.write_all(&wrong)
+                } else {
+                    std::thread::sleep(Duration::from_millis(300));
+                    conn.write_all(&[0])
+                };
+                if sent.is_err() {
+                    return;
+                }
+            }
+        });
+        let target = format!("@{addr}");
+        let started = Instant::now();
+        let (code, _, err) = query(&[
+            "www.example.test",
+            &target,
+            "--tcp",
+            "--timeout",
+            "1",
+            "--retries",
+            "0",
+        ]);
+        let took = started.elapsed();
+        assert_eq!(code, Some(4), "{err}");
+        assert!(err.contains("no answer over TCP within 1s"), "{err}");
+        assert!(
+            took < Duration::from_secs(8),
+            "the deadline held: {took:?} (wrong ids: {streaming_wrong_ids})"
+        );
+        server.join().unwrap();
+    }
+}
+
+#[test]
+fn a_batch_prints_what_it_gets_and_names_what_it_does_not() {
+    // A responder that answers every name but those with "silent" in them.
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = socket.local_addr().unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let server = std::thread::spawn(move || {
+        let mut buf = [0u8; 2048];
+        while let Ok((n, client)) = socket.recv_from(&mut buf) {
+            let q = &buf[..n];
+            if q.windows(6).any(|w| w == b"silent") {
+                continue;
+            }
+            let mut good = q.to_vec();
+            good[2] |= 0x80;
+            good[7] = 1;
+            good.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 99]);
+            let _ = socket.send_to(&good, client);
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let names = dir.path().join("names.txt");
+    std::fs::write(
+        &names,
+        "one.example\nsilent.example\ntwo.example\nthree.example AAAA\n",
+    )
+    .unwrap();
+    let target = format!("@{addr}");
+    let (code, out, err) = query(&[
+        "--batch",
+        names.to_str().unwrap(),
+        &target,
+        "--no-edns",
+        "--timeout",
+        "300ms",
+        "--retries",
+        "0",
+        "--format",
+        "text",
+    ]);
+    assert_eq!(code, Some(4), "the worst outcome, a timeout: {err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "every answer that came is printed: {out}");
+    assert!(
+        lines[0].contains("one.example")
+            && lines[1].contains("two.example")
+            && lines[2].contains("three.example"),
+        "{out}"
+    );
+    assert!(
+        err.contains("silent.example A: ") && err.contains("no answer"),
+        "the failed name is said: {err}"
+    );
+    // Not a names file: one clear line, nothing read past it, memory never grows.
+    let (code, _, err) = query(&["--batch", "/dev/zero", &target, "--timeout", "300ms"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("/dev/zero:1: a line longer than 4096 bytes"),
+        "{err}"
+    );
+    drop(server);
+}

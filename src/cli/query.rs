@@ -1,7 +1,7 @@
 //! `pcaptool query`: arguments (dig-like NAME TYPE @SERVER in any order, batch files),
 //! printing and exit statuses for [`pcaptool::dns::client`].
 
-use std::io::{self, Write};
+use std::io::{self, BufRead, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -15,7 +15,7 @@ use pcaptool::dns::client::{Answer, Client, ClientConfig, QueryError, QuerySpec}
 use pcaptool::dns::decode::Row;
 use pcaptool::dns::view::dig::{self, Delivery};
 use pcaptool::dns::view::{info, json};
-use pcaptool::dns::wire::registry::{self as types, Rcode};
+use pcaptool::dns::wire::registry::{self as types, Rcode, RecordType};
 use pcaptool::dns::{Message, Name};
 use pcaptool::packet::record::now;
 use pcaptool::rng::Rng;
@@ -34,20 +34,6 @@ pub mod status {
 pub struct QueryFailure {
     pub status: u8,
     pub message: String,
-}
-
-fn failure(e: QueryError) -> anyhow::Error {
-    let status = match &e {
-        QueryError::Timeout(_) => status::TIMEOUT,
-        QueryError::Refused(_) => status::REFUSED,
-        QueryError::Malformed { .. } => status::MALFORMED,
-        QueryError::Io { .. } => return e.into(),
-    };
-    QueryFailure {
-        status,
-        message: e.to_string(),
-    }
-    .into()
 }
 
 /// Send one DNS query (or a batch) and print the answer, like dig.
@@ -226,21 +212,11 @@ pub fn run(args: &Args) -> Result<()> {
             ))
         }
     }
-    if let Some(path) = &args.batch {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        for (i, line) in text.lines().enumerate() {
-            let line = line.split('#').next().unwrap_or("").trim();
-            let mut parts = line.split_whitespace();
-            if let Some(name) = parts.next() {
-                asks.push(
-                    parse_ask(name, parts.next())
-                        .map_err(|e| UsageError(format!("{}:{}: {e}", path.display(), i + 1)))?,
-                );
-            }
-        }
-    }
-    if asks.is_empty() {
+    let mut batch = match &args.batch {
+        Some(path) => Some(NamesFile::open(path)?),
+        None => None,
+    };
+    if asks.is_empty() && batch.is_none() {
         return usage("nothing to ask: give a NAME or --batch FILE");
     }
     let class = types::parse_class(&args.class)
@@ -251,23 +227,22 @@ pub fn run(args: &Args) -> Result<()> {
         None => system_server()?,
     };
     let mut rng = Rng::from_entropy();
-    let queries: Vec<Message> = asks
-        .into_iter()
-        .map(|ask| {
-            QuerySpec {
-                name: ask.name,
-                qtype: ask.qtype,
-                class,
-                recursion_desired: !args.no_rd,
-                edns_size: (!args.no_edns).then_some(args.edns_size),
-                dnssec_ok: args.dnssec_ok,
-                nsid: args.nsid,
-                cookie: args.cookie,
-                subnet: subnet.clone(),
-            }
-            .build(&mut rng)
-        })
-        .collect();
+    let mut build = |ask: Ask| {
+        let text = format!("{} {}", ask.name, RecordType(ask.qtype));
+        let query = QuerySpec {
+            name: ask.name,
+            qtype: ask.qtype,
+            class,
+            recursion_desired: !args.no_rd,
+            edns_size: (!args.no_edns).then_some(args.edns_size),
+            dnssec_ok: args.dnssec_ok,
+            nsid: args.nsid,
+            cookie: args.cookie,
+            subnet: subnet.clone(),
+        }
+        .build(&mut rng);
+        (text, query)
+    };
     let mut client = Client::new(ClientConfig {
         server,
         tcp: args.tcp,
@@ -276,7 +251,58 @@ pub fn run(args: &Args) -> Result<()> {
         retries: args.retries,
         record: args.pcap.is_some(),
     });
-    let results = client.batch(&queries);
+    // Names go in windows (pipelined over one connection each with --tcp), read from
+    // the batch file as they are needed; each answer is printed when it comes and each
+    // failure said with its name, and the worst outcome is the exit status.
+    let mut outcome = Outcome {
+        batch: batch.is_some(),
+        ..Outcome::default()
+    };
+    let mut pending: Vec<(String, Message)> = asks.into_iter().map(&mut build).collect();
+    let mut printed = Ok(());
+    loop {
+        if let Some(file) = batch.as_mut() {
+            while pending.len() < BATCH_WINDOW {
+                match file.next_ask() {
+                    Some(Ok(ask)) => pending.push(build(ask)),
+                    Some(Err(bad)) => outcome.failed(2, &bad),
+                    None => {
+                        batch = None;
+                        break;
+                    }
+                }
+            }
+        }
+        if pending.is_empty() {
+            break;
+        }
+        let window = std::mem::take(&mut pending);
+        let queries: Vec<Message> = window.iter().map(|(_, q)| q.clone()).collect();
+        let stdout = io::stdout();
+        let mut out = stdout.lock();
+        client.batch(&queries, |i, result| match result {
+            Ok(answer) => {
+                if printed.is_ok() {
+                    printed = print_answer(&mut out, args.format, server, &answer)
+                        .and_then(|()| out.flush().map_err(Into::into));
+                }
+                let rcode = answer.message().rcode();
+                if rcode != 0 {
+                    outcome.rcode(&window[i].0, rcode);
+                }
+            }
+            Err(e) => {
+                let status = status_of(&e);
+                outcome.failed(status, &format!("{}: {e}", window[i].0));
+            }
+        });
+        printed
+            .as_ref()
+            .map_err(|e| anyhow::anyhow!("cannot write to standard output: {e}"))?;
+        if batch.is_none() && pending.is_empty() {
+            break;
+        }
+    }
     // The capture is written whatever happened, so a failed exchange can be inspected.
     if let (Some(path), Some(recording)) = (&args.pcap, client.recording()) {
         let mut output = Output::create(path)?;
@@ -300,26 +326,157 @@ pub fn run(args: &Args) -> Result<()> {
             }
         }
     }
-    let results = results.map_err(failure)?;
-    let mut worst = None;
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
-    for answer in &results {
-        print_answer(&mut out, args.format, server, answer)?;
-        let rcode = answer.message().rcode();
-        if rcode != 0 {
-            worst = Some(rcode);
+    outcome.finish()
+}
+
+/// Queries sent together: pipelined over one connection with --tcp; also how many
+/// names of a batch file are read ahead.
+const BATCH_WINDOW: usize = 256;
+/// The longest line a names file may have.
+const MAX_LINE: usize = 4096;
+
+/// How a run of queries went: the worst exit status, and the failures said so far.
+#[derive(Default)]
+struct Outcome {
+    status: u8,
+    failures: usize,
+    last: String,
+    /// A batch says each failure when it happens; a single query says it at the end.
+    batch: bool,
+}
+
+impl Outcome {
+    /// How bad a status is: an answered error rcode least, an I/O error most.
+    fn severity(status: u8) -> u8 {
+        match status {
+            0 => 0,
+            status::ERROR_RCODE => 1,
+            status::TIMEOUT => 2,
+            status::REFUSED => 3,
+            status::MALFORMED => 4,
+            2 => 5,
+            _ => 6,
         }
     }
-    out.flush()?;
-    if let Some(rcode) = worst {
-        return Err(QueryFailure {
-            status: status::ERROR_RCODE,
-            message: format!("the server answered {}", Rcode(rcode)),
+
+    fn worse(&mut self, status: u8) {
+        if Self::severity(status) > Self::severity(self.status) {
+            self.status = status;
         }
-        .into());
     }
-    Ok(())
+
+    /// A query that failed: said at once, with what was asked.
+    fn failed(&mut self, status: u8, what: &str) {
+        if self.batch {
+            eprintln!("pcaptool: {what}");
+        }
+        self.failures += 1;
+        self.last = what.to_string();
+        self.worse(status);
+    }
+
+    /// An answer with an error rcode: printed like any answer, counted.
+    fn rcode(&mut self, what: &str, rcode: u16) {
+        self.last = format!("{what}: the server answered {}", Rcode(rcode));
+        self.worse(status::ERROR_RCODE);
+    }
+
+    fn finish(self) -> Result<()> {
+        match self.status {
+            0 => Ok(()),
+            status::ERROR_RCODE if self.failures == 0 => Err(QueryFailure {
+                status: status::ERROR_RCODE,
+                message: self.last,
+            }
+            .into()),
+            status if !self.batch => Err(QueryFailure {
+                status,
+                message: self.last,
+            }
+            .into()),
+            status => Err(QueryFailure {
+                status,
+                message: format!(
+                    "{} quer{} failed (each said above)",
+                    self.failures,
+                    if self.failures == 1 { "y" } else { "ies" }
+                ),
+            }
+            .into()),
+        }
+    }
+}
+
+fn status_of(e: &QueryError) -> u8 {
+    match e {
+        QueryError::Timeout(_) => status::TIMEOUT,
+        QueryError::Refused(_) => status::REFUSED,
+        QueryError::Malformed { .. } => status::MALFORMED,
+        QueryError::Io { .. } => 1,
+    }
+}
+
+/// A names file read a line at a time (`-` for standard input): memory does not grow
+/// with its size, and a line longer than `MAX_LINE` is an error naming it.
+struct NamesFile {
+    name: String,
+    input: Box<dyn io::BufRead>,
+    line: usize,
+    done: bool,
+}
+
+impl NamesFile {
+    fn open(path: &std::path::Path) -> Result<NamesFile> {
+        let input: Box<dyn io::BufRead> = if path.as_os_str() == "-" {
+            Box::new(io::BufReader::new(io::stdin()))
+        } else {
+            Box::new(io::BufReader::new(
+                std::fs::File::open(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?,
+            ))
+        };
+        Ok(NamesFile {
+            name: path.display().to_string(),
+            input,
+            line: 0,
+            done: false,
+        })
+    }
+
+    /// The next name (and type) of the file; `Err` says which line is wrong and why.
+    fn next_ask(&mut self) -> Option<Result<Ask, String>> {
+        if self.done {
+            return None;
+        }
+        loop {
+            let mut bytes = Vec::new();
+            self.line += 1;
+            let read =
+                io::Read::take(&mut self.input, MAX_LINE as u64 + 1).read_until(b'\n', &mut bytes);
+            match read {
+                Err(e) => return Some(Err(format!("{}: cannot read: {e}", self.name))),
+                Ok(0) => return None,
+                Ok(_) => {}
+            }
+            if bytes.len() > MAX_LINE && !bytes.ends_with(b"\n") {
+                // Not a names file (a device, a binary): read no further.
+                self.done = true;
+                return Some(Err(format!(
+                    "{}:{}: a line longer than {MAX_LINE} bytes: the rest of the file is not read",
+                    self.name, self.line
+                )));
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            let text = text.split('#').next().unwrap_or("").trim();
+            let mut parts = text.split_whitespace();
+            if let Some(name) = parts.next() {
+                return Some(
+                    parse_ask(name, parts.next())
+                        .map_err(|e| format!("{}:{}: {e}", self.name, self.line)),
+                );
+            }
+        }
+    }
 }
 
 /// (family, source prefix, address bytes) of --subnet.

@@ -153,6 +153,44 @@ pub enum QueryError {
     Io { what: String, cause: io::Error },
 }
 
+impl QueryError {
+    /// The same failure again (for every query a broken connection leaves unanswered).
+    pub fn again(&self) -> QueryError {
+        match self {
+            QueryError::Timeout(s) => QueryError::Timeout(s.clone()),
+            QueryError::Refused(s) => QueryError::Refused(s.clone()),
+            QueryError::Malformed { offset, what } => QueryError::Malformed {
+                offset: *offset,
+                what: what.clone(),
+            },
+            QueryError::Io { what, cause } => QueryError::Io {
+                what: what.clone(),
+                cause: io::Error::new(cause.kind(), cause.to_string()),
+            },
+        }
+    }
+}
+
+/// Reads exactly `buf.len()` bytes before `deadline`, however the bytes trickle in:
+/// each read waits only for what is left of the time.
+fn read_exact_by(stream: &mut TcpStream, buf: &mut [u8], deadline: Instant) -> io::Result<()> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        stream.set_read_timeout(Some(left))?;
+        match stream.read(&mut buf[filled..]) {
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 fn io_error(what: String) -> impl FnOnce(io::Error) -> QueryError {
     move |cause| QueryError::Io { what, cause }
 }
@@ -216,12 +254,19 @@ impl Client {
     }
 
     /// Asks every query: pipelined over one TCP connection with `tcp`, else one after
-    /// the other.
-    pub fn batch(&mut self, queries: &[Message]) -> Result<Vec<Answer>, QueryError> {
+    /// the other; `each` gets every query's outcome (by index) as soon as it is known,
+    /// and a failed query does not stop the others.
+    pub fn batch(
+        &mut self,
+        queries: &[Message],
+        mut each: impl FnMut(usize, Result<Answer, QueryError>),
+    ) {
         if self.config.tcp && queries.len() > 1 {
-            self.exchange_tcp(queries)
+            self.pipeline(queries, &mut each);
         } else {
-            queries.iter().map(|q| self.query(q)).collect()
+            for (i, q) in queries.iter().enumerate() {
+                each(i, self.query(q));
+            }
         }
     }
 
@@ -307,9 +352,45 @@ impl Client {
         )))
     }
 
-    /// Sends every query over one TCP connection (pipelined), then reads the replies,
-    /// each a 2-byte length and exactly that many bytes, matched to queries by ID.
+    /// One query over TCP.
     fn exchange_tcp(&mut self, queries: &[Message]) -> Result<Vec<Answer>, QueryError> {
+        let mut answers = Vec::new();
+        let mut failed = None;
+        self.pipeline(queries, &mut |_, outcome| match outcome {
+            Ok(a) => answers.push(a),
+            Err(e) => failed = Some(e),
+        });
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(answers),
+        }
+    }
+
+    /// Sends every query over one TCP connection (pipelined), then reads the replies,
+    /// each a 2-byte length and exactly that many bytes, matched to queries by ID,
+    /// within one deadline (the timeout from the sending) that no incoming data
+    /// extends. A connection that fails fails every query still unanswered.
+    fn pipeline(
+        &mut self,
+        queries: &[Message],
+        each: &mut dyn FnMut(usize, Result<Answer, QueryError>),
+    ) {
+        let mut answered = vec![false; queries.len()];
+        if let Err(e) = self.pipeline_inner(queries, &mut answered, each) {
+            for (i, done) in answered.iter().enumerate() {
+                if !done {
+                    each(i, Err(e.again()));
+                }
+            }
+        }
+    }
+
+    fn pipeline_inner(
+        &mut self,
+        queries: &[Message],
+        answered: &mut [bool],
+        each: &mut dyn FnMut(usize, Result<Answer, QueryError>),
+    ) -> Result<(), QueryError> {
         let server = self.config.server;
         let timeout = self.config.timeout;
         let started = Instant::now();
@@ -329,9 +410,6 @@ impl Client {
         if let Some(r) = self.recorder.as_mut() {
             r.tcp_open(local, server);
         }
-        stream
-            .set_read_timeout(Some(timeout))
-            .map_err(io_error("cannot set a timeout".into()))?;
         let mut out = Vec::new();
         for q in queries {
             out.extend_from_slice(&q.encode_tcp());
@@ -342,6 +420,7 @@ impl Client {
         if let Some(r) = self.recorder.as_mut() {
             r.tcp_data(Side::Client, &out);
         }
+        let deadline = Instant::now() + timeout;
         let failed = |e: io::Error| match e.kind() {
             io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
                 QueryError::Timeout(format!("{server}: no answer over TCP within {timeout:?}"))
@@ -352,29 +431,47 @@ impl Client {
             },
             _ => io_error(format!("cannot read from {server}"))(e),
         };
-        let mut replies: Vec<Option<Answer>> = queries.iter().map(|_| None).collect();
         let mut ignored = 0;
-        while replies.iter().any(Option::is_none) {
+        let mut left = queries.len();
+        while left > 0 {
             let mut len = [0u8; 2];
-            stream.read_exact(&mut len).map_err(failed)?;
+            read_exact_by(&mut stream, &mut len, deadline).map_err(failed)?;
             let mut bytes = vec![0u8; usize::from(u16::from_be_bytes(len))];
-            stream.read_exact(&mut bytes).map_err(failed)?;
+            read_exact_by(&mut stream, &mut bytes, deadline).map_err(failed)?;
             if let Some(r) = self.recorder.as_mut() {
                 let mut framed = len.to_vec();
                 framed.extend_from_slice(&bytes);
                 r.tcp_data(Side::Server, &framed);
             }
             let mut taken = false;
-            for (q, slot) in queries.iter().zip(replies.iter_mut()) {
-                if slot.is_none() && answers(q, &bytes).map_err(malformed)? {
-                    *slot = Some(Answer {
-                        bytes: std::mem::take(&mut bytes),
-                        tcp: true,
-                        elapsed: started.elapsed(),
-                        ignored,
-                    });
-                    taken = true;
-                    break;
+            for (i, q) in queries.iter().enumerate() {
+                if answered[i] {
+                    continue;
+                }
+                match answers(q, &bytes) {
+                    Ok(true) => {
+                        answered[i] = true;
+                        left -= 1;
+                        each(
+                            i,
+                            Ok(Answer {
+                                bytes: std::mem::take(&mut bytes),
+                                tcp: true,
+                                elapsed: started.elapsed(),
+                                ignored,
+                            }),
+                        );
+                        taken = true;
+                        break;
+                    }
+                    Ok(false) => {}
+                    Err(e) => {
+                        answered[i] = true;
+                        left -= 1;
+                        each(i, Err(malformed(e)));
+                        taken = true;
+                        break;
+                    }
                 }
             }
             if !taken {
@@ -384,6 +481,6 @@ impl Client {
         if let Some(r) = self.recorder.as_mut() {
             r.tcp_close();
         }
-        Ok(replies.into_iter().flatten().collect())
+        Ok(())
     }
 }
