@@ -15,6 +15,7 @@ pub mod gen;
 pub mod info;
 pub mod ip;
 pub mod link;
+pub mod names;
 pub mod packet;
 pub mod parallel;
 pub mod reassembly;

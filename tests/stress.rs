@@ -751,3 +751,88 @@ fn five_thousand_fragmented_datagrams_in_flight_are_all_reassembled() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn names_files_are_streamed_not_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    // Used in turn, command-line names first, the file read again when --count asks
+    // for more.
+    let names = dir.path().join("names.txt");
+    std::fs::write(&names, "b.example # two\n\nc.example\n").unwrap();
+    let out = dir.path().join("q.pcap");
+    ok(&[
+        "gen",
+        "dns",
+        "a.example",
+        "--names-file",
+        names.to_str().unwrap(),
+        "--count",
+        "7",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let csv = String::from_utf8(ok(&["dns", out.to_str().unwrap(), "--format", "csv"])).unwrap();
+    let asked: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(12).unwrap())
+        .collect();
+    assert_eq!(
+        asked,
+        [
+            "a.example",
+            "b.example",
+            "c.example",
+            "a.example",
+            "b.example",
+            "c.example",
+            "a.example"
+        ]
+    );
+    // A 60 MB names file under a 400 MB address-space limit (reading it whole took
+    // 881 MiB): the first names are asked, the whole file checked before anything is
+    // written.
+    let big = dir.path().join("big.txt");
+    {
+        use std::io::Write;
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
+        for i in 0..3_000_000u32 {
+            writeln!(w, "host{i:08}.example.com").unwrap();
+        }
+    }
+    let script = format!(
+        "ulimit -v 400000 && exec {} gen dns --names-file {} --count 5 -o {}",
+        bin(),
+        big.display(),
+        dir.path().join("big.pcap").display()
+    );
+    let run = Command::new("bash").args(["-c", &script]).output().unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    // A bad line far down is found before any output, with its line number.
+    {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new().append(true).open(&big).unwrap();
+        f.write_all(b"bad..name\n").unwrap();
+    }
+    let bad = run_gen_with(&big, dir.path());
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains(":3000001: bad name 'bad..name'"));
+    assert!(!dir.path().join("bad.pcap").exists());
+}
+
+fn run_gen_with(names: &Path, dir: &Path) -> std::process::Output {
+    run(&[
+        "gen",
+        "dns",
+        "--names-file",
+        names.to_str().unwrap(),
+        "--count",
+        "5",
+        "-o",
+        dir.join("bad.pcap").to_str().unwrap(),
+    ])
+}

@@ -13,6 +13,7 @@ use pcaptool::capture::{CaptureWriter, LinkType, OutputFormat, Timestamp, TsReso
 use pcaptool::dns::wire::registry as types;
 use pcaptool::dns::Name;
 use pcaptool::gen::{self, Config, DnsTraffic, GenError, IdSpec, Traffic};
+use pcaptool::names::NamesFile;
 use pcaptool::packet::{AddrRange, Mac, PortSpec};
 
 /// Snap length written into generated captures (tcpdump's default).
@@ -384,6 +385,7 @@ fn udp_payload(a: &UdpArgs) -> Result<Vec<u8>> {
 fn dns_traffic(a: &DnsArgs) -> Result<DnsTraffic> {
     Ok(DnsTraffic {
         names: dns_names(a)?,
+        names_file: a.names_file.clone().filter(|p| p.as_os_str() != "-"),
         qtype: a.qtype,
         class: a.class,
         id: a.id,
@@ -399,36 +401,27 @@ fn dns_traffic(a: &DnsArgs) -> Result<DnsTraffic> {
     })
 }
 
+/// The names of the command line; those of standard input too (it cannot be read
+/// twice, so they are kept), with their line numbers in errors.
 fn dns_names(a: &DnsArgs) -> Result<Vec<Name>> {
-    let mut texts: Vec<(String, String)> = a
+    let mut names: Vec<Name> = a
         .names
         .iter()
-        .map(|n| (n.clone(), "command line".to_string()))
-        .collect();
-    if let Some(path) = &a.names_file {
-        let content = if path.as_os_str() == "-" {
-            std::io::read_to_string(std::io::stdin())
-                .context("cannot read names from standard input")?
-        } else {
-            fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?
-        };
-        for (i, line) in content.lines().enumerate() {
-            let line = line.split('#').next().unwrap_or("").trim();
-            if !line.is_empty() {
-                texts.push((line.to_string(), format!("{}:{}", path.display(), i + 1)));
-            }
+        .map(|text| {
+            text.parse::<Name>()
+                .map_err(|e| UsageError(format!("bad name '{text}' (command line): {e}")))
+        })
+        .collect::<Result<_, _>>()?;
+    if a.names_file.as_ref().is_some_and(|p| p.as_os_str() == "-") {
+        let mut file = NamesFile::open(std::path::Path::new("-"))?;
+        while let Some(line) = file.next_line() {
+            let (line, text) = line.map_err(|e| UsageError(e.to_string()))?;
+            names.push(text.parse::<Name>().map_err(|e| {
+                UsageError(format!("bad name '{text}' (standard input:{line}): {e}"))
+            })?);
         }
     }
-    if texts.is_empty() {
-        return usage("gen dns needs at least one name (on the command line or with --names-file)");
-    }
-    texts
-        .iter()
-        .map(|(text, origin)| {
-            text.parse::<Name>()
-                .map_err(|e| UsageError(format!("bad name '{text}' ({origin}): {e}")).into())
-        })
-        .collect()
+    Ok(names)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! `pcaptool query`: arguments (dig-like NAME TYPE @SERVER in any order, batch files),
 //! printing and exit statuses for [`pcaptool::dns::client`].
 
-use std::io::{self, BufRead, Write};
+use std::io::{self, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -17,6 +17,7 @@ use pcaptool::dns::view::dig::{self, Delivery};
 use pcaptool::dns::view::{info, json};
 use pcaptool::dns::wire::registry::{self as types, Rcode, RecordType};
 use pcaptool::dns::{Message, Name};
+use pcaptool::names::NamesFile;
 use pcaptool::packet::record::now;
 use pcaptool::rng::Rng;
 
@@ -214,6 +215,7 @@ pub fn run(args: &Args) -> Result<()> {
     }
     let mut batch = match &args.batch {
         Some(path) => Some(NamesFile::open(path)?),
+
         None => None,
     };
     if asks.is_empty() && batch.is_none() {
@@ -263,7 +265,7 @@ pub fn run(args: &Args) -> Result<()> {
     loop {
         if let Some(file) = batch.as_mut() {
             while pending.len() < BATCH_WINDOW {
-                match file.next_ask() {
+                match next_ask(file) {
                     Some(Ok(ask)) => pending.push(build(ask)),
                     Some(Err(bad)) => outcome.failed(2, &bad),
                     None => {
@@ -332,8 +334,6 @@ pub fn run(args: &Args) -> Result<()> {
 /// Queries sent together: pipelined over one connection with --tcp; also how many
 /// names of a batch file are read ahead.
 const BATCH_WINDOW: usize = 256;
-/// The longest line a names file may have.
-const MAX_LINE: usize = 4096;
 
 /// How a run of queries went: the worst exit status, and the failures said so far.
 #[derive(Default)]
@@ -416,67 +416,16 @@ fn status_of(e: &QueryError) -> u8 {
     }
 }
 
-/// A names file read a line at a time (`-` for standard input): memory does not grow
-/// with its size, and a line longer than `MAX_LINE` is an error naming it.
-struct NamesFile {
-    name: String,
-    input: Box<dyn io::BufRead>,
-    line: usize,
-    done: bool,
-}
-
-impl NamesFile {
-    fn open(path: &std::path::Path) -> Result<NamesFile> {
-        let input: Box<dyn io::BufRead> = if path.as_os_str() == "-" {
-            Box::new(io::BufReader::new(io::stdin()))
-        } else {
-            Box::new(io::BufReader::new(
-                std::fs::File::open(path)
-                    .with_context(|| format!("cannot read {}", path.display()))?,
-            ))
-        };
-        Ok(NamesFile {
-            name: path.display().to_string(),
-            input,
-            line: 0,
-            done: false,
-        })
-    }
-
-    /// The next name (and type) of the file; `Err` says which line is wrong and why.
-    fn next_ask(&mut self) -> Option<Result<Ask, String>> {
-        if self.done {
-            return None;
-        }
-        loop {
-            let mut bytes = Vec::new();
-            self.line += 1;
-            let read =
-                io::Read::take(&mut self.input, MAX_LINE as u64 + 1).read_until(b'\n', &mut bytes);
-            match read {
-                Err(e) => return Some(Err(format!("{}: cannot read: {e}", self.name))),
-                Ok(0) => return None,
-                Ok(_) => {}
-            }
-            if bytes.len() > MAX_LINE && !bytes.ends_with(b"\n") {
-                // Not a names file (a device, a binary): read no further.
-                self.done = true;
-                return Some(Err(format!(
-                    "{}:{}: a line longer than {MAX_LINE} bytes: the rest of the file is not read",
-                    self.name, self.line
-                )));
-            }
-            let text = String::from_utf8_lossy(&bytes);
-            let text = text.split('#').next().unwrap_or("").trim();
+/// The next name (and type) of a batch file; `Err` says which line is wrong and why.
+fn next_ask(file: &mut NamesFile) -> Option<Result<Ask, String>> {
+    Some(match file.next_line()? {
+        Err(e) => Err(e.to_string()),
+        Ok((line, text)) => {
             let mut parts = text.split_whitespace();
-            if let Some(name) = parts.next() {
-                return Some(
-                    parse_ask(name, parts.next())
-                        .map_err(|e| format!("{}:{}: {e}", self.name, self.line)),
-                );
-            }
+            let name = parts.next().unwrap_or_default();
+            parse_ask(name, parts.next()).map_err(|e| format!("{}:{line}: {e}", file.name()))
         }
-    }
+    })
 }
 
 /// (family, source prefix, address bytes) of --subnet.

@@ -24,7 +24,7 @@
 //!
 //! // Two AAAA queries with their responses, as a capture in memory.
 //! let traffic = DnsTraffic {
-//!     names: vec!["example.com".parse().unwrap()], qtype: 28, class: 1, id: IdSpec::Random,
+//!     names: vec!["example.com".parse().unwrap()], names_file: None, qtype: 28, class: 1, id: IdSpec::Random,
 //!     recursion_desired: true, edns: false, edns_size: None, dnssec_ok: false, tcp: false,
 //!     responses: true, answers: vec![], rcode: None, answer_ttl: 300,
 //! };

@@ -22,6 +22,7 @@
 
 use std::io;
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use etherparse::TcpHeader;
@@ -111,7 +112,12 @@ pub enum Traffic {
 /// DNS queries (names used in turn) and their responses.
 #[derive(Clone, Debug)]
 pub struct DnsTraffic {
+    /// Names to ask, used in turn; then those of `names_file`, when given.
     pub names: Vec<Name>,
+    /// A file of names, one per line, read as it is needed (and again from its start
+    /// when `count` asks for more): memory does not grow with it. Standard input
+    /// cannot be read twice: put its names in `names`.
+    pub names_file: Option<PathBuf>,
     pub qtype: u16,
     pub class: u16,
     pub id: IdSpec,
@@ -187,6 +193,75 @@ impl Config {
     }
 }
 
+/// The names of `traffic` in turn, for ever: the list, then the file (read again from
+/// its start each time round).
+struct NameCycle<'a> {
+    list: &'a [Name],
+    file: Option<&'a std::path::Path>,
+    at: usize,
+    reading: Option<crate::names::NamesFile>,
+}
+
+impl<'a> NameCycle<'a> {
+    fn new(traffic: &'a DnsTraffic) -> Result<Self, GenError> {
+        Ok(NameCycle {
+            list: &traffic.names,
+            file: traffic.names_file.as_deref(),
+            at: 0,
+            reading: None,
+        })
+    }
+
+    fn next(&mut self) -> Result<Name, GenError> {
+        // Bounded: a round with no name at all is an error, found by `plan`.
+        for _ in 0..3 {
+            if let Some(name) = self.list.get(self.at) {
+                self.at += 1;
+                return Ok(name.clone());
+            }
+            if let Some(path) = self.file {
+                if self.reading.is_none() {
+                    self.reading = Some(
+                        crate::names::NamesFile::open(path)
+                            .map_err(|e| GenError::Invalid(e.to_string()))?,
+                    );
+                }
+                if let Some(file) = self.reading.as_mut() {
+                    match file.next_line() {
+                        Some(Ok((line, text))) => {
+                            return text.parse::<Name>().map_err(|e| {
+                                GenError::Invalid(format!(
+                                    "{}:{line}: bad name '{text}': {e}",
+                                    file.name()
+                                ))
+                            })
+                        }
+                        Some(Err(e)) => return Err(GenError::Invalid(e.to_string())),
+                        None => self.reading = None,
+                    }
+                }
+            }
+            self.at = 0;
+        }
+        Err(GenError::Invalid("no names to ask".into()))
+    }
+}
+
+/// Reads a names file through once: every line must be a name; returns how many.
+fn count_names(path: &std::path::Path) -> Result<u64, GenError> {
+    let mut file =
+        crate::names::NamesFile::open(path).map_err(|e| GenError::Invalid(e.to_string()))?;
+    let mut count = 0;
+    while let Some(line) = file.next_line() {
+        let (line, text) = line.map_err(|e| GenError::Invalid(e.to_string()))?;
+        text.parse::<Name>().map_err(|e| {
+            GenError::Invalid(format!("{}:{line}: bad name '{text}': {e}", file.name()))
+        })?;
+        count += 1;
+    }
+    Ok(count)
+}
+
 /// Checks `config` and resolves its defaults, before anything is written.
 pub fn plan(config: &Config) -> Result<Plan, GenError> {
     Plan::new(config)
@@ -246,6 +321,8 @@ pub struct Plan {
     start: Timestamp,
     interval_ns: i128,
     rng: Rng,
+    /// DNS: how many names there are (the default count).
+    names_total: u64,
 }
 
 impl Plan {
@@ -321,7 +398,25 @@ impl Plan {
         });
         let mut rng = c.seed.map_or_else(Rng::from_entropy, Rng::new);
         let ip_id_base = rng.next_u32();
+        let names_total = match mode {
+            Traffic::Dns(t) => {
+                let in_file = match &t.names_file {
+                    Some(path) => count_names(path)?,
+                    None => 0,
+                };
+                let total = t.names.len() as u64 + in_file;
+                if total == 0 {
+                    return Err(GenError::Invalid(
+                        "gen dns needs at least one name (on the command line or with --names-file)"
+                            .into(),
+                    ));
+                }
+                total
+            }
+            _ => 0,
+        };
         Ok(Plan {
+            names_total,
             link: LinkSpec {
                 src_mac: c.src_mac,
                 dst_mac: c.dst_mac,
@@ -430,13 +525,13 @@ impl Plan {
     }
 
     fn dns<S: FrameSink>(&mut self, a: &DnsTraffic, sink: &mut S) -> Result<(), GenError> {
-        let names = &a.names;
-        let count = self.count.unwrap_or(names.len() as u64);
+        let mut names = NameCycle::new(a)?;
+        let count = self.count.unwrap_or(self.names_total);
         let with_responses = a.responses || !a.answers.is_empty() || a.rcode.is_some();
         let mut tick = 0u64;
         let mut frame = Vec::with_capacity(2048);
         for i in 0..count {
-            let name = &names[(i % names.len() as u64) as usize];
+            let name = &names.next()?;
             let id = a.id.pick(i, 0, &mut self.rng) as u16;
             let query = self.dns_query(a, id, name);
             let response = with_responses.then(|| dns_response(a, &query));
