@@ -48,6 +48,69 @@ impl SplitBy {
     }
 }
 
+impl std::str::FromStr for SplitBy {
+    type Err = String;
+
+    /// `pair`, `conversation`, `host`, `server-port`, `packets:N`, `bytes:SIZE` or
+    /// `seconds:S`.
+    fn from_str(text: &str) -> Result<SplitBy, String> {
+        parse_by(text)
+    }
+}
+
+fn parse_by(text: &str) -> Result<SplitBy, String> {
+    let number = |n: &str| {
+        n.parse::<u64>()
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or_else(|| format!("'{n}' is not a positive whole number"))
+    };
+    match text.split_once(':') {
+        None => match text {
+            "pair" => Ok(SplitBy::Pair),
+            "conversation" => Ok(SplitBy::Conversation),
+            "host" => Ok(SplitBy::Host),
+            "server-port" => Ok(SplitBy::ServerPort),
+            _ => Err(format!(
+                "'{text}': expected pair, conversation, host, server-port, packets:N, bytes:SIZE or seconds:S"
+            )),
+        },
+        Some(("packets", n)) => Ok(SplitBy::Packets(number(n)?)),
+        Some(("seconds", n)) => Ok(SplitBy::Seconds(number(n)?)),
+        Some(("bytes", size)) => parse_size(size).map(SplitBy::Bytes),
+        Some((key, _)) => Err(format!("'{key}:': expected packets:N, bytes:SIZE or seconds:S")),
+    }
+}
+
+/// `100`, `100kB`, `64KiB`, `100MB`, `1GiB`, `2G`: decimal units as tcpdump -C, binary
+/// ones with `i`.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = &text[digits.len()..];
+    let factor: u64 = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "kib" => 1 << 10,
+        "m" | "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "g" | "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        "t" | "tb" => 1_000_000_000_000,
+        "tib" => 1 << 40,
+        _ => {
+            return Err(format!(
+                "'{text}': unknown size unit '{unit}' (use kB, MB, GB, KiB, MiB, GiB)"
+            ))
+        }
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(factor))
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("'{text}' is not a size such as 100MB"))
+}
+
 /// What an output file holds: a flow, a host, a server port, or a chunk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OutputKey {
@@ -159,6 +222,24 @@ fn safe_addr(addr: IpAddr) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_and_sizes() {
+        assert_eq!(parse_by("host"), Ok(SplitBy::Host));
+        assert_eq!(parse_by("packets:10"), Ok(SplitBy::Packets(10)));
+        assert_eq!(parse_by("bytes:100MB"), Ok(SplitBy::Bytes(100_000_000)));
+        assert_eq!(parse_by("bytes:64KiB"), Ok(SplitBy::Bytes(65_536)));
+        assert_eq!(parse_by("seconds:300"), Ok(SplitBy::Seconds(300)));
+        for bad in [
+            "packets:0",
+            "bytes:1XB",
+            "seconds:",
+            "hosts",
+            "bytes:99999999999999TB",
+        ] {
+            assert!(parse_by(bad).is_err(), "{bad}");
+        }
+    }
 
     fn v4(src: [u8; 4], dst: [u8; 4], proto: u8, sport: u16, dport: u16) -> Vec<u8> {
         let mut p = vec![0x45, 0, 0, 28, 0, 0, 0, 0, 64, proto, 0, 0];
