@@ -227,6 +227,50 @@ fn tshark_and_tcpdump_read_the_outputs() {
     }
 }
 
+/// Flow files of multi-interface pcapng captures describe only the interfaces their
+/// packets use, renumbered; tshark must still see every packet with its time, its
+/// interface's name and description, and its bytes.
+#[test]
+fn tshark_sees_the_same_interfaces_after_renumbering() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fields = [
+        "-T", "fields", "-e", "frame.time_epoch", "-e", "frame.interface_name", "-e",
+        "frame.interface_description", "-e", "frame.len", "-e", "frame.cap_len", "-e",
+        "frame.comment", "-e", "eth.src", "-e", "ip.id",
+    ];
+    // tshark also lists blocks that hold no packet (name resolution, statistics,
+    // custom blocks) as frames without an interface; split carries packets only.
+    let lines = |text: String| -> Vec<String> {
+        let mut v: Vec<String> = text
+            .lines()
+            .filter(|l| l.split('\t').nth(1).is_some_and(|i| !i.is_empty()))
+            .map(str::to_string)
+            .collect();
+        v.sort();
+        v
+    };
+    for name in [
+        "many_interfaces.pcapng.1",
+        "many_interfaces.pcapng.2",
+        "too_many_interfaces.pcapng",
+        "zeek-pcapng-multi-interface.pcapng",
+        "pcapng-tg-be-test008.pcapng",
+        "pcapng-tg-be-test100.pcapng",
+        "pcapng-tg-le-test102.pcapng",
+    ] {
+        let input = corpus_dir().join(name);
+        let dir = tmp.path().join(name);
+        assert!(split(&input, &dir, &["--non-ip", "file"]).status.success());
+        let expected = lines(tshark(&input, &fields));
+        let mut got = Vec::new();
+        for file in outputs(&dir) {
+            got.extend(lines(tshark(&file, &fields)));
+        }
+        got.sort();
+        assert_eq!(got, expected, "{name}");
+    }
+}
+
 /// tshark's conversation counts, committed in tests/data/split_flow_counts.tsv by
 /// scripts/oracle-split-flows.sh.
 #[test]

@@ -836,3 +836,130 @@ fn run_gen_with(names: &Path, dir: &Path) -> std::process::Output {
         dir.join("bad.pcap").to_str().unwrap(),
     ])
 }
+
+#[test]
+fn a_flow_file_describes_only_the_interfaces_its_packets_use() {
+    // 10,000 interfaces (alternately microsecond and nanosecond clocks, so a wrong
+    // renumbering shows in the timestamps), 3,000 packets of 500 pairs spread over
+    // them: each flow file gets interface 0 and the few interfaces its packets came
+    // from, not 10,000 descriptions.
+    use pcaptool::capture::{push_interface, push_packet_with, push_section_header};
+    use pcaptool::capture::{LinkType, Timestamp, TsResolution};
+    use pcaptool::packet::{build_frame, IpSpec, LinkSpec, Mac, Transport};
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("interfaces.pcapng");
+    let mut bytes = Vec::new();
+    push_section_header(&mut bytes);
+    const INTERFACES: u32 = 10_000;
+    let resolution = |i: u32| {
+        if i % 2 == 0 {
+            TsResolution::Micro
+        } else {
+            TsResolution::Nano
+        }
+    };
+    for i in 0..INTERFACES {
+        push_interface(&mut bytes, LinkType::ETHERNET, 0, resolution(i));
+    }
+    let link = LinkSpec {
+        src_mac: Mac([2, 0, 0, 0, 0, 1]),
+        dst_mac: Mac([2, 0, 0, 0, 0, 2]),
+        vlans: vec![],
+    };
+    let mut expected: std::collections::HashMap<String, Vec<(Timestamp, Vec<u8>)>> =
+        Default::default();
+    for n in 0..3_000u32 {
+        let pair = n % 500;
+        let (a, b) = (
+            format!("10.0.{}.{}", pair / 250, pair % 250 + 1),
+            format!("10.1.{}.{}", pair / 250, pair % 250 + 1),
+        );
+        let (src, dst) = if n % 3 == 0 { (&b, &a) } else { (&a, &b) };
+        let ip = IpSpec {
+            src: src.parse().unwrap(),
+            dst: dst.parse().unwrap(),
+            ttl: 64,
+            id: n as u16,
+        };
+        let mut frame = Vec::new();
+        build_frame(
+            &link,
+            &ip,
+            &Transport::Udp {
+                sport: 5000,
+                dport: 53,
+            },
+            &n.to_be_bytes(),
+            &mut frame,
+        )
+        .unwrap();
+        // Interface 0 now and then; otherwise one of three per pair, or any.
+        let interface = match n % 5 {
+            0 => 0,
+            1 => (n * 7_919) % INTERFACES,
+            _ => (pair * 13 + n % 3) % INTERFACES,
+        };
+        let ts = Timestamp::new(1_700_000_000 + i64::from(n), (n % 1000) * 1000);
+        push_packet_with(
+            &mut bytes,
+            interface,
+            ts,
+            resolution(interface),
+            frame.len() as u32,
+            frame.len(),
+            |out| out.copy_from_slice(&frame),
+        );
+        expected.entry(a.clone()).or_default().push((ts, frame));
+    }
+    std::fs::write(&input, &bytes).unwrap();
+    let out_dir = dir.path().join("flows");
+    ok(&[
+        "split",
+        input.to_str().unwrap(),
+        "-o",
+        out_dir.to_str().unwrap(),
+        "-q",
+    ]);
+    let mut total = 0u64;
+    let mut files = 0;
+    for entry in std::fs::read_dir(&out_dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.starts_with("flow-") {
+            continue;
+        }
+        files += 1;
+        total += std::fs::metadata(&path).unwrap().len();
+        let address_a = name.split('_').nth(1).unwrap().to_string();
+        let mut reader = pcaptool::capture::open(&path).unwrap();
+        let mut got = Vec::new();
+        while let Some(r) = reader.next_record().unwrap() {
+            got.push((r.ts, r.data.to_vec()));
+        }
+        assert_eq!(got, expected[&address_a], "{name}");
+    }
+    assert_eq!(files, 500);
+    // Each file: a section header, at most 5 or so descriptions, 6 packets.
+    assert!(
+        total < bytes.len() as u64,
+        "{total} bytes of flow files from a {}-byte input",
+        bytes.len()
+    );
+    // tshark reads one file with the same timestamps (its clocks follow the
+    // renumbered interfaces).
+    require_tool("tshark");
+    let first = out_dir.join(
+        std::fs::read_dir(&out_dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("flow-00000002_"))
+            .next()
+            .unwrap(),
+    );
+    let times = tshark(&first, &["-T", "fields", "-e", "frame.time_epoch"]);
+    let ours: Vec<String> = expected["10.0.0.2"]
+        .iter()
+        .map(|(ts, _)| format!("{}.{:09}", ts.secs, ts.nanos))
+        .collect();
+    assert_eq!(times.lines().collect::<Vec<_>>(), ours);
+}

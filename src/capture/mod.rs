@@ -8,7 +8,10 @@ mod records;
 mod set;
 mod writer;
 
-pub use reader::{open, CaptureReader, Format, OpenError, Record};
+pub use reader::{
+    open, pcapng_big_endian, pcapng_blocks, set_pcapng_interface, CaptureReader, Format, OpenError,
+    Record,
+};
 pub use records::{for_each_record, Pass, PROGRESS_EVERY};
 pub use set::{CaptureSet, InputInfo, SetError};
 pub use writer::{

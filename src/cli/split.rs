@@ -14,7 +14,7 @@ use super::{input_ended, open_inputs, usage, Progress};
 use pcaptool::capture::CaptureSet;
 use pcaptool::flow::manifest::ManifestFormat;
 use pcaptool::flow::SplitBy;
-use pcaptool::split::{split, Config, NonIp};
+use pcaptool::split::{split, Config, NonIp, Outputs};
 
 /// File descriptors kept back for the input, standard streams and the manifest.
 const RESERVED_FDS: u64 = 16;
@@ -106,8 +106,10 @@ pub fn run(args: &Args) -> Result<()> {
         buffer_bytes: (args.buffer as usize) << 20,
         stop: None,
     };
-    let previous = prepare_dir(&dir, args.force)?;
-    refuse_inputs_among(&set, &previous)?;
+    let replacing = prepare_dir(&dir, args.force)?;
+    if replacing {
+        refuse_inputs_among(&set, &dir)?;
+    }
     // Ctrl-C or SIGTERM: stop reading, write what was read and a true manifest, say
     // so, and exit 130 (143). A second Ctrl-C ends the process at once.
     let stop = Arc::new(AtomicBool::new(false));
@@ -149,7 +151,9 @@ pub fn run(args: &Args) -> Result<()> {
         }
         .into());
     }
-    remove_stale(previous, &report.written)?;
+    if replacing {
+        remove_stale(&dir, &report.written)?;
+    }
     if !args.quiet {
         let non_ip = match (report.non_ip_packets, &report.non_ip_file) {
             (0, _) => String::new(),
@@ -194,12 +198,13 @@ fn default_dir(input: &Path) -> PathBuf {
     PathBuf::from(stem)
 }
 
-/// Creates the output directory; a non-empty one only with `--force`. Returns the
-/// flow files and manifests a previous split left there: they are overwritten in place
-/// (truncated when reopened) and whatever this run does not produce again is removed
-/// at the end, since deleting thousands of files just before creating thousands makes
-/// ext4 slow.
-fn prepare_dir(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
+/// Creates the output directory; a non-empty one only with `--force`, and then returns
+/// true: the flow files and manifests a previous split left there are overwritten in
+/// place (truncated when reopened) and whatever this run does not produce again is
+/// removed at the end, since deleting thousands of files just before creating
+/// thousands makes ext4 slow. The directory is read again rather than remembered: a
+/// million names would take a hundred megabytes.
+fn prepare_dir(dir: &Path, force: bool) -> Result<bool> {
     if dir.exists() && !dir.is_dir() {
         return usage(format!(
             "{} is not a directory: -o names the directory the files go into",
@@ -207,44 +212,63 @@ fn prepare_dir(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
         ));
     }
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let entries: Vec<_> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read {}", dir.display()))?
-        .collect::<std::io::Result<_>>()?;
-    if !entries.is_empty() && !force {
+    let mut entries =
+        std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+    let empty = entries.next().transpose()?.is_none();
+    if !empty && !force {
         return usage(format!(
             "output directory {} is not empty (use --force to replace the flow files in it)",
             dir.display()
         ));
     }
-    let mut previous = Vec::new();
-    for entry in entries {
-        let name = entry.file_name().to_string_lossy().into_owned();
+    Ok(!empty)
+}
+
+/// The files of `dir` a split may replace or remove: regular files with the names it
+/// gives.
+fn split_files(dir: &Path) -> Result<impl Iterator<Item = Result<std::fs::DirEntry>>> {
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+    Ok(entries.filter_map(|entry| {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => return Some(Err(e.into())),
+        };
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
         let ours = ["flow-", "host-", "port-", "chunk-", "non-ip."]
             .iter()
             .any(|prefix| name.starts_with(prefix))
             || name == "flows.csv"
             || name == "flows.json";
-        if ours && entry.file_type()?.is_file() {
-            previous.push(entry.path());
-        }
-    }
-    Ok(previous)
+        let regular = entry.file_type().is_ok_and(|t| t.is_file());
+        (ours && regular).then_some(Ok(entry))
+    }))
 }
 
 /// Refuses to start when an input is one of the files a split into this directory
 /// would replace or remove (the same file: device and inode), whatever `--force` says.
-fn refuse_inputs_among(set: &CaptureSet, previous: &[PathBuf]) -> Result<()> {
-    use std::os::unix::fs::MetadataExt;
+fn refuse_inputs_among(set: &CaptureSet, dir: &Path) -> Result<()> {
+    use std::os::unix::fs::{DirEntryExt, MetadataExt};
     let identity = |p: &Path| std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()));
-    for input in set.inputs() {
-        let Some(id) = identity(&input.path) else {
+    let inputs: std::collections::HashMap<u64, (u64, &str)> = set
+        .inputs()
+        .iter()
+        .filter_map(|input| {
+            let (dev, ino) = identity(&input.path)?;
+            Some((ino, (dev, input.name.as_str())))
+        })
+        .collect();
+    for entry in split_files(dir)? {
+        let entry = entry?;
+        // The inode number comes with the directory entry; only a match costs a stat.
+        let Some(&(dev, name)) = inputs.get(&entry.ino()) else {
             continue;
         };
-        if let Some(clash) = previous.iter().find(|p| identity(p) == Some(id)) {
+        if identity(&entry.path()) == Some((dev, entry.ino())) {
             return usage(format!(
-                "input {} is {}, which this split would overwrite: choose another output directory",
-                input.name,
-                clash.display()
+                "input {name} is {}, which this split would overwrite: choose another output directory",
+                entry.path().display()
             ));
         }
     }
@@ -252,12 +276,11 @@ fn refuse_inputs_among(set: &CaptureSet, previous: &[PathBuf]) -> Result<()> {
 }
 
 /// Removes the files of a previous split that this one did not write again.
-fn remove_stale(
-    previous: Vec<PathBuf>,
-    written: &std::collections::HashSet<PathBuf>,
-) -> Result<()> {
-    for path in previous {
-        if !written.contains(&path) {
+fn remove_stale(dir: &Path, written: &Outputs) -> Result<()> {
+    for entry in split_files(dir)? {
+        let entry = entry?;
+        if !written.contains(&entry.file_name().to_string_lossy()) {
+            let path = entry.path();
             std::fs::remove_file(&path)
                 .with_context(|| format!("cannot remove {}", path.display()))?;
         }

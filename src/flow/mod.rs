@@ -3,6 +3,7 @@
 
 pub mod manifest;
 pub mod pool;
+pub mod table;
 
 use std::cmp::Ordering;
 use std::fmt::Write as _;

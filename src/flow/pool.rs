@@ -7,6 +7,7 @@
 //! After a failed write the file is cut back to its last complete chunk, so every file
 //! stays a valid capture and the statistics describe exactly what is on disk.
 
+use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -19,14 +20,17 @@ use crate::capture::Timestamp;
 /// threads wake each other (a futex call each) once per batch, not once per chunk.
 const CHANNEL_DEPTH: usize = 4;
 
-/// Capture bytes for one output file, with what they hold.
+/// Capture bytes for one output file, with what they hold. The path travels with the
+/// bytes so that the pool keeps no names: it needs one only to create or reopen a file.
 pub struct Chunk {
     pub file: u32,
+    pub path: PathBuf,
     pub data: Vec<u8>,
     pub stats: ChunkStats,
 }
 
-/// What a run of records adds to a file's statistics.
+/// What a run of records adds to a file's statistics (56 bytes: one per output file is
+/// kept for the whole run).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ChunkStats {
     pub packets: u64,
@@ -34,34 +38,47 @@ pub struct ChunkStats {
     pub bytes: u64,
     /// Sum of the captured lengths.
     pub captured_bytes: u64,
-    pub first: Option<Timestamp>,
-    pub last: Option<Timestamp>,
+    /// Earliest and latest timestamps; meaningful only when `packets > 0`.
+    earliest: Timestamp,
+    latest: Timestamp,
 }
 
 impl ChunkStats {
     pub fn add_packet(&mut self, ts: Timestamp, orig_len: u32, captured: usize) {
+        self.include(ts, ts);
         self.packets += 1;
         self.bytes += u64::from(orig_len);
         self.captured_bytes += captured as u64;
-        self.first = Some(self.first.map_or(ts, |f| f.min(ts)));
-        self.last = Some(self.last.map_or(ts, |l| l.max(ts)));
     }
 
     pub fn merge(&mut self, other: &ChunkStats) {
+        if other.packets == 0 {
+            return;
+        }
+        self.include(other.earliest, other.latest);
         self.packets += other.packets;
         self.bytes += other.bytes;
         self.captured_bytes += other.captured_bytes;
-        for ts in [other.first, other.last].into_iter().flatten() {
-            self.first = Some(self.first.map_or(ts, |f| f.min(ts)));
-            self.last = Some(self.last.map_or(ts, |l| l.max(ts)));
+    }
+
+    fn include(&mut self, earliest: Timestamp, latest: Timestamp) {
+        if self.packets == 0 {
+            (self.earliest, self.latest) = (earliest, latest);
+        } else {
+            self.earliest = self.earliest.min(earliest);
+            self.latest = self.latest.max(latest);
         }
     }
-}
 
-enum Message {
-    /// Declares output file number `file` (numbers are dense, from 0).
-    Register(PathBuf),
-    Write(Vec<Chunk>),
+    /// The earliest timestamp, if there was a packet.
+    pub fn first(&self) -> Option<Timestamp> {
+        (self.packets > 0).then_some(self.earliest)
+    }
+
+    /// The latest timestamp, if there was a packet.
+    pub fn last(&self) -> Option<Timestamp> {
+        (self.packets > 0).then_some(self.latest)
+    }
 }
 
 /// A write that failed, naming the file.
@@ -72,7 +89,8 @@ pub struct PoolError {
     pub cause: io::Error,
 }
 
-/// What the pool wrote: per file, the statistics of the chunks that reached it whole.
+/// What the pool wrote: per file (by number), the statistics of the chunks that reached
+/// it whole.
 pub struct PoolReport {
     pub written: Vec<ChunkStats>,
     pub error: Option<PoolError>,
@@ -81,7 +99,7 @@ pub struct PoolReport {
 }
 
 pub struct WriterPool {
-    sender: SyncSender<Message>,
+    sender: SyncSender<Vec<Chunk>>,
     thread: JoinHandle<PoolReport>,
 }
 
@@ -95,15 +113,11 @@ impl WriterPool {
         WriterPool { sender, thread }
     }
 
-    /// Declares the next output file; returns false once the writer has stopped.
-    pub fn register(&self, path: PathBuf) -> bool {
-        self.sender.send(Message::Register(path)).is_ok()
-    }
-
     /// Queues chunks, written in order; returns false once the writer has stopped
-    /// after an error.
+    /// after an error. File numbers are dense from 0: a file's first chunk creates
+    /// (truncates) it.
     pub fn write(&self, chunks: Vec<Chunk>) -> bool {
-        self.sender.send(Message::Write(chunks)).is_ok()
+        self.sender.send(chunks).is_ok()
     }
 
     /// Waits for every queued chunk to be written.
@@ -113,20 +127,31 @@ impl WriterPool {
     }
 }
 
-struct OutputFile {
-    path: PathBuf,
-    open: Option<File>,
-    created: bool,
-    /// Bytes on disk, to cut back to after a failed write.
-    len: u64,
+/// A file open now, when it was last used, and its length (to cut back to after a
+/// failed write).
+struct OpenFile {
+    file: u32,
+    handle: File,
     last_use: u64,
-    stats: ChunkStats,
+    len: u64,
 }
 
+/// No slot: the file is closed.
+const CLOSED: u32 = u32::MAX;
+
+/// Per output file the pool keeps 60 bytes and a bit (statistics, open slot, whether
+/// created); handles and lengths only for the open files.
 struct Writer {
-    files: Vec<OutputFile>,
-    /// Indices of the files that are open now.
-    open: Vec<u32>,
+    stats: Vec<ChunkStats>,
+    /// One bit per file: created (so reopened to append, never truncated again).
+    created: Vec<u64>,
+    /// Per file, its index in `open`, or CLOSED.
+    slots: Vec<u32>,
+    open: Vec<OpenFile>,
+    /// (file, use time) in order of use; entries whose time is no longer the file's
+    /// last use are stale and skipped. Finds the least recently used file in O(1)
+    /// amortized, however many files are open.
+    recency: VecDeque<(u32, u64)>,
     max_open: usize,
     clock: u64,
     reopens: u64,
@@ -135,36 +160,27 @@ struct Writer {
 impl Writer {
     fn new(max_open: usize) -> Writer {
         Writer {
-            files: Vec::new(),
+            stats: Vec::new(),
+            created: Vec::new(),
+            slots: Vec::new(),
             open: Vec::new(),
+            recency: VecDeque::new(),
             max_open,
             clock: 0,
             reopens: 0,
         }
     }
 
-    fn run(mut self, receiver: Receiver<Message>) -> PoolReport {
+    fn run(mut self, receiver: Receiver<Vec<Chunk>>) -> PoolReport {
         let mut error = None;
-        for message in receiver {
-            match message {
-                Message::Register(path) => self.files.push(OutputFile {
-                    path,
-                    open: None,
-                    created: false,
-                    len: 0,
-                    last_use: 0,
-                    stats: ChunkStats::default(),
-                }),
-                Message::Write(chunks) => {
-                    if let Some(e) = chunks.iter().find_map(|c| self.write(c).err()) {
-                        error = Some(e);
-                        break; // dropping the receiver tells the reader thread to stop
-                    }
-                }
+        for chunks in receiver {
+            if let Some(e) = chunks.iter().find_map(|c| self.write(c).err()) {
+                error = Some(e);
+                break; // dropping the receiver tells the reader thread to stop
             }
         }
         PoolReport {
-            written: self.files.iter().map(|f| f.stats).collect(),
+            written: self.stats,
             error,
             reopens: self.reopens,
         }
@@ -172,47 +188,60 @@ impl Writer {
 
     fn write(&mut self, chunk: &Chunk) -> Result<(), PoolError> {
         let index = chunk.file as usize;
-        self.ensure_open(index)?;
-        let file = &mut self.files[index];
-        let handle = file.open.as_mut().expect("opened above");
-        match handle.write_all(&chunk.data) {
+        if index >= self.stats.len() {
+            self.stats.resize(index + 1, ChunkStats::default());
+            self.slots.resize(index + 1, CLOSED);
+            self.created.resize(index / 64 + 1, 0);
+        }
+        let slot = self.ensure_open(chunk)?;
+        let open = &mut self.open[slot];
+        match open.handle.write_all(&chunk.data) {
             Ok(()) => {
-                file.len += chunk.data.len() as u64;
-                file.stats.merge(&chunk.stats);
+                open.len += chunk.data.len() as u64;
+                self.stats[index].merge(&chunk.stats);
                 Ok(())
             }
             Err(cause) => {
                 // Keep the file a valid capture: drop the partial chunk; a file left
                 // with nothing in it goes.
-                let _ = handle.set_len(file.len);
-                if file.len == 0 {
-                    file.open = None;
-                    let _ = std::fs::remove_file(&file.path);
-                    self.open.retain(|&f| f as usize != index);
+                let _ = open.handle.set_len(open.len);
+                if open.len == 0 {
+                    self.close(slot);
+                    let _ = std::fs::remove_file(&chunk.path);
                 }
                 Err(PoolError {
-                    path: file.path.clone(),
+                    path: chunk.path.clone(),
                     cause,
                 })
             }
         }
     }
 
-    fn ensure_open(&mut self, index: usize) -> Result<(), PoolError> {
+    /// The slot in `open` of the chunk's file, opened (created, or reopened to append)
+    /// when it is not open.
+    fn ensure_open(&mut self, chunk: &Chunk) -> Result<usize, PoolError> {
         self.clock += 1;
-        self.files[index].last_use = self.clock;
-        if self.files[index].open.is_some() {
-            return Ok(());
+        let file = chunk.file;
+        let slot = self.slots[file as usize];
+        if slot != CLOSED {
+            let open = &mut self.open[slot as usize];
+            // Only a change of the most recent file is worth a queue entry.
+            if self.recency.back().map(|&(f, _)| f) != Some(file) {
+                self.recency.push_back((file, self.clock));
+                open.last_use = self.clock;
+                self.compact_recency();
+            }
+            return Ok(slot as usize);
         }
         if self.open.len() >= self.max_open {
             self.close_least_recent();
         }
+        let created = self.created[file as usize / 64] & (1 << (file % 64)) != 0;
         let opened = loop {
-            let file = &self.files[index];
-            let result = if file.created {
-                OpenOptions::new().append(true).open(&file.path)
+            let result = if created {
+                OpenOptions::new().append(true).open(&chunk.path)
             } else {
-                File::create(&file.path)
+                File::create(&chunk.path)
             };
             match result {
                 // Out of descriptors although under max_open (other descriptors in use):
@@ -224,9 +253,8 @@ impl Writer {
                 other => break other,
             }
         };
-        let file = &mut self.files[index];
         let handle = opened.map_err(|source| PoolError {
-            path: file.path.clone(),
+            path: chunk.path.clone(),
             cause: if is_too_many_open_files(&source) {
                 io::Error::new(
                     source.kind(),
@@ -236,26 +264,60 @@ impl Writer {
                 source
             },
         })?;
-        if file.created {
+        // Appends start at the end of what is there.
+        let len = if created {
             self.reopens += 1;
+            handle
+                .metadata()
+                .map_err(|cause| PoolError {
+                    path: chunk.path.clone(),
+                    cause,
+                })?
+                .len()
+        } else {
+            self.created[file as usize / 64] |= 1 << (file % 64);
+            0
+        };
+        self.slots[file as usize] = self.open.len() as u32;
+        self.open.push(OpenFile {
+            file,
+            handle,
+            last_use: self.clock,
+            len,
+        });
+        self.recency.push_back((file, self.clock));
+        self.compact_recency();
+        Ok(self.open.len() - 1)
+    }
+
+    /// Closes the file in `slot` (the last open file takes its slot).
+    fn close(&mut self, slot: usize) {
+        let closed = self.open.swap_remove(slot);
+        self.slots[closed.file as usize] = CLOSED;
+        if let Some(moved) = self.open.get(slot) {
+            self.slots[moved.file as usize] = slot as u32;
         }
-        file.created = true;
-        file.open = Some(handle);
-        self.open.push(index as u32);
-        Ok(())
     }
 
     fn close_least_recent(&mut self) {
-        let Some((slot, _)) = self
-            .open
-            .iter()
-            .enumerate()
-            .min_by_key(|(_, &f)| self.files[f as usize].last_use)
-        else {
+        while let Some((file, time)) = self.recency.pop_front() {
+            let slot = self.slots[file as usize];
+            if slot != CLOSED && self.open[slot as usize].last_use == time {
+                self.close(slot as usize);
+                return;
+            }
+        }
+    }
+
+    /// Keeps the queue within a few entries per open file: rebuilt from the open files
+    /// when stale entries dominate.
+    fn compact_recency(&mut self) {
+        if self.recency.len() <= 4 * self.open.len() + 1024 {
             return;
-        };
-        let index = self.open.swap_remove(slot);
-        self.files[index as usize].open = None;
+        }
+        let mut live: Vec<(u64, u32)> = self.open.iter().map(|o| (o.last_use, o.file)).collect();
+        live.sort_unstable();
+        self.recency = live.into_iter().map(|(time, file)| (file, time)).collect();
     }
 }
 
@@ -272,15 +334,13 @@ mod tests {
     fn reopening_appends_instead_of_truncating() {
         let dir = tempfile::tempdir().unwrap();
         let pool = WriterPool::new(2);
-        for i in 0..5 {
-            assert!(pool.register(dir.path().join(format!("f{i}"))));
-        }
         for round in 0..3u8 {
             for i in 0..5u32 {
                 let mut stats = ChunkStats::default();
                 stats.add_packet(Timestamp::new(i64::from(round), 0), 1, 1);
                 assert!(pool.write(vec![Chunk {
                     file: i,
+                    path: dir.path().join(format!("f{i}")),
                     data: vec![b'a' + round],
                     stats,
                 }]));
@@ -295,7 +355,46 @@ mod tests {
                 b"abc"
             );
             assert_eq!(report.written[i].packets, 3);
-            assert_eq!(report.written[i].last, Some(Timestamp::new(2, 0)));
+            assert_eq!(report.written[i].last(), Some(Timestamp::new(2, 0)));
         }
+    }
+
+    #[test]
+    fn the_least_recently_used_file_is_closed() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = WriterPool::new(2);
+        // 0 and 1 open; 0 used again; 2 closes 1 (not 0); 0 stays open; 1 reopens.
+        for i in [0u32, 1, 0, 2, 0, 0, 1] {
+            let mut stats = ChunkStats::default();
+            stats.add_packet(Timestamp::new(1, 0), 1, 1);
+            assert!(pool.write(vec![Chunk {
+                file: i,
+                path: dir.path().join(format!("f{i}")),
+                data: vec![b'x'],
+                stats,
+            }]));
+        }
+        let report = pool.finish();
+        assert!(report.error.is_none());
+        assert_eq!(report.reopens, 1);
+        assert_eq!(report.written[0].packets, 4);
+        assert_eq!(std::fs::read(dir.path().join("f1")).unwrap(), b"xx");
+    }
+
+    #[test]
+    fn stats_merge_keeps_the_time_span() {
+        let mut a = ChunkStats::default();
+        assert_eq!(a.first(), None);
+        let mut b = ChunkStats::default();
+        b.add_packet(Timestamp::new(5, 0), 10, 8);
+        b.add_packet(Timestamp::new(3, 0), 10, 8);
+        a.merge(&ChunkStats::default());
+        a.merge(&b);
+        let mut c = ChunkStats::default();
+        c.add_packet(Timestamp::new(9, 1), 1, 1);
+        a.merge(&c);
+        assert_eq!((a.packets, a.bytes, a.captured_bytes), (3, 21, 17));
+        assert_eq!(a.first(), Some(Timestamp::new(3, 0)));
+        assert_eq!(a.last(), Some(Timestamp::new(9, 1)));
     }
 }

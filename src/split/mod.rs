@@ -34,28 +34,23 @@
 //! assert!(dir.path().join("flows.csv").exists());
 //! ```
 
-use std::collections::HashSet;
 use std::io::{self, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use indexmap::IndexMap;
-
 use crate::capture::{
-    for_each_record, push_interface, push_packet_with, push_section_header, CaptureSet, Format,
-    InputInfo, LinkType, Pass, Record, TsResolution,
+    for_each_record, pcapng_big_endian, pcapng_blocks, push_interface, push_packet_with,
+    push_section_header, set_pcapng_interface, CaptureSet, Format, InputInfo, LinkType, Pass,
+    Record, TsResolution,
 };
 use crate::flow::manifest::{self, Entry, ManifestFormat};
 use crate::flow::pool::{Chunk, ChunkStats, PoolError, PoolReport, WriterPool};
+use crate::flow::table::OutputTable;
 use crate::flow::{FlowKey, OutputKey, SplitBy};
 use crate::ip;
 use crate::link;
-
-/// The table of outputs: insertion-ordered, with a fast seeded hash (SipHash costs more
-/// than the rest of the per-packet work).
-type FlowTable = IndexMap<OutputKey, u32, foldhash::fast::RandomState>;
 
 /// A flow's buffer is handed to the writer once it holds this much.
 const CHUNK_BYTES: usize = 256 << 10;
@@ -113,8 +108,8 @@ pub struct Report {
     pub non_ip_file: Option<String>,
     /// How often a file was opened again after being closed to stay under `max_open`.
     pub reopens: u64,
-    /// Every file written (flows, non-IP file, manifest).
-    pub written: HashSet<PathBuf>,
+    /// Every file written (outputs, non-IP file, manifest), by name.
+    pub written: Outputs,
     /// How reading the input ended.
     pub pass: Pass,
     /// Stopped early by [`Config::stop`].
@@ -181,13 +176,14 @@ pub fn split(
 
 /// How records become output bytes.
 enum Framing {
-    /// Records copied verbatim after their input's own file header: pcap inputs that
-    /// all have the same header (`one_header`: written once per file), or pcapng inputs
-    /// (a file gets another section when its records come from another input).
-    Verbatim {
-        extension: &'static str,
-        one_header: bool,
-    },
+    /// Records copied verbatim after the pcap header all inputs share.
+    VerbatimPcap,
+    /// pcapng records copied verbatim but for their interface id: a file gets its
+    /// input's section header (again when its records come from another section), the
+    /// description of interface 0 (which simple packet blocks refer to), and those of
+    /// the other interfaces its records use, numbered in order of first use. A section
+    /// of 10,000 interfaces does not put 10,000 descriptions into every file.
+    VerbatimPcapng,
     /// Records rewritten as microsecond pcap (one snoop input).
     ReencodePcap { header: Vec<u8> },
     /// Records rewritten as nanosecond pcapng, one interface per link type a flow uses:
@@ -200,15 +196,9 @@ impl Framing {
         let first = &inputs[0];
         let all = |f: &dyn Fn(&InputInfo) -> bool| inputs.iter().all(f);
         if all(&|i| matches!(i.format, Format::Pcap { .. }) && i.header == first.header) {
-            Framing::Verbatim {
-                extension: "pcap",
-                one_header: true,
-            }
+            Framing::VerbatimPcap
         } else if all(&|i| i.format == Format::PcapNg) {
-            Framing::Verbatim {
-                extension: "pcapng",
-                one_header: false,
-            }
+            Framing::VerbatimPcapng
         } else if inputs.len() == 1 {
             Framing::ReencodePcap {
                 header: pcap_header(first.link_type.unwrap_or(LinkType::ETHERNET)),
@@ -232,33 +222,89 @@ struct ChunkState {
     interval: i128,
 }
 
-struct FlowState {
-    pending: Vec<u8>,
+/// Records waiting to be written to one output, with what they hold.
+struct Pending {
+    data: Vec<u8>,
     stats: ChunkStats,
-    /// Input section whose header this file has, and how many header bytes it has.
-    section: u64,
-    header_len: usize,
-    /// Re-encoded pcapng: the link type of each interface described so far.
-    interfaces: Vec<LinkType>,
-    /// Bytes of capture file made for it so far (headers included).
-    bytes_out: u64,
-    file_name: String,
 }
 
+/// What the budget counts for a pending buffer beyond its bytes: the struct and two
+/// allocations' bookkeeping.
+const PENDING_OVERHEAD: usize = std::mem::size_of::<Pending>() + 32;
+
+/// Per output file, 24 bytes: whatever waits to be written, and which header and
+/// interfaces the file has. The name is derived from the table when needed.
+struct FlowState {
+    pending: Option<Box<Pending>>,
+    /// Input section whose header this file has (0: none yet).
+    section: u64,
+    /// pcapng: the input interface (other than 0) the file describes as its interface
+    /// 1, if any; further ones are in `Splitter::more_interfaces`.
+    other_interface: u32,
+}
+
+const NO_INTERFACE: u32 = u32::MAX;
+
+impl Default for FlowState {
+    fn default() -> Self {
+        FlowState {
+            pending: None,
+            section: 0,
+            other_interface: NO_INTERFACE,
+        }
+    }
+}
+
+/// Where each block of a pcapng section's header is, per section (a few sections
+/// are current at once when several inputs are merged), extended as late interface
+/// descriptions arrive.
+#[derive(Default)]
+struct HeaderBlocks {
+    sections: foldhash::HashMap<u64, (usize, Vec<std::ops::Range<usize>>)>,
+}
+
+/// Sections remembered at once; past this the index starts again (rebuilt on demand).
+const MAX_INDEXED_SECTIONS: usize = 64;
+
+impl HeaderBlocks {
+    fn of(&mut self, section: u64, header: &[u8]) -> &[std::ops::Range<usize>] {
+        if self.sections.len() >= MAX_INDEXED_SECTIONS && !self.sections.contains_key(&section) {
+            self.sections.clear();
+        }
+        let (indexed, blocks) = self.sections.entry(section).or_default();
+        if *indexed != header.len() {
+            // A new header, or the same one with interfaces described since.
+            let from = if *indexed < header.len() { *indexed } else { 0 };
+            if from == 0 {
+                blocks.clear();
+            }
+            blocks.extend(pcapng_blocks(header, pcapng_big_endian(header), from));
+            *indexed = header.len();
+        }
+        blocks
+    }
+}
 struct Splitter {
     config: Config,
     framing: Framing,
     dir: PathBuf,
     pool: WriterPool,
     /// Output key -> output file id; the index + 1 is the output's number.
-    table: FlowTable,
+    table: OutputTable,
     /// Server-port mode: each conversation's server port (or none), fixed at its
     /// first packet.
     server_ports: foldhash::HashMap<FlowKey, Option<u16>>,
     /// Chunk modes: the current chunk's file, records, bytes and interval number.
     chunk: Option<ChunkState>,
-    /// Per output file id.
+    /// Per output file id: the table's outputs in order, with the non-IP file at the
+    /// id it got when its first packet came.
     files: Vec<FlowState>,
+    /// Re-encoded pcapng: per file id, the link type of each interface described so far.
+    interfaces: foldhash::HashMap<u32, Vec<LinkType>>,
+    /// Verbatim pcapng: per file id using three or more interfaces of its section,
+    /// input interface -> the file's (from 2).
+    more_interfaces: foldhash::HashMap<u32, foldhash::HashMap<u32, u32>>,
+    header_blocks: HeaderBlocks,
     non_ip_file: Option<u32>,
     pending_capacity: usize,
     /// Chunks handed off but not yet sent to the writer thread.
@@ -276,10 +322,13 @@ impl Splitter {
             framing,
             dir: dir.to_path_buf(),
             pool: WriterPool::new(config.max_open),
-            table: FlowTable::default(),
+            table: OutputTable::default(),
             server_ports: Default::default(),
             chunk: None,
             files: Vec::new(),
+            interfaces: Default::default(),
+            more_interfaces: Default::default(),
+            header_blocks: HeaderBlocks::default(),
             non_ip_file: None,
             pending_capacity: 0,
             outbox: Vec::new(),
@@ -292,48 +341,44 @@ impl Splitter {
 
     fn extension(&self) -> &'static str {
         match self.framing {
-            Framing::Verbatim { extension, .. } => extension,
-            Framing::ReencodePcap { .. } => "pcap",
-            Framing::ReencodePcapng => "pcapng",
+            Framing::VerbatimPcap | Framing::ReencodePcap { .. } => "pcap",
+            Framing::VerbatimPcapng | Framing::ReencodePcapng => "pcapng",
         }
     }
 
-    fn new_file(&mut self, file_name: String) -> u32 {
-        let id = self.files.len() as u32;
-        if !self.pool.register(self.dir.join(&file_name)) {
-            self.writer_stopped = true;
-        }
-        self.files.push(FlowState {
-            pending: Vec::new(),
-            stats: ChunkStats::default(),
-            section: 0,
-            header_len: 0,
-            interfaces: Vec::new(),
-            bytes_out: 0,
-            file_name,
-        });
-        id
+    fn new_file(&mut self) -> u32 {
+        self.files.push(FlowState::default());
+        self.files.len() as u32 - 1
     }
 
     /// The output of `key`, made when first needed.
     fn output(&mut self, key: OutputKey) -> u32 {
-        if let Some(&id) = self.table.get(&key) {
-            return id;
+        let (index, new) = self.table.insert(key);
+        if new {
+            self.new_file()
+        } else {
+            self.id_of(index)
         }
-        let name = format!(
-            "{}.{}",
-            key.file_stem(self.table.len() as u64 + 1),
-            self.extension()
-        );
-        let id = self.new_file(name);
-        self.table.insert(key, id);
-        id
+    }
+
+    fn id_of(&self, index: usize) -> u32 {
+        id_of(self.non_ip_file, index)
+    }
+
+    /// The file name of file `id`.
+    fn file_name(&self, id: u32) -> String {
+        let index = match self.non_ip_file {
+            Some(non_ip) if non_ip == id => return non_ip_name(self.extension()),
+            Some(non_ip) if non_ip < id => id - 1,
+            _ => id,
+        };
+        file_name(&self.table, index as usize, self.extension())
     }
 
     /// The bytes `record` takes in an output file (its header aside).
     fn record_len(&self, record: &Record<'_>) -> u64 {
         match self.framing {
-            Framing::Verbatim { .. } => record.raw.len() as u64,
+            Framing::VerbatimPcap | Framing::VerbatimPcapng => record.raw.len() as u64,
             Framing::ReencodePcap { .. } => 16 + record.data.len() as u64,
             Framing::ReencodePcapng => 32 + record.data.len().next_multiple_of(4) as u64,
         }
@@ -425,11 +470,9 @@ impl Splitter {
         self.packets += 1;
         if self.config.by.is_chunks() {
             let file = self.chunk_for(record);
-            let before = self.files[file as usize].bytes_out;
-            self.append(file, record);
-            let after = self.files[file as usize].bytes_out;
+            let added = self.append(file, record);
             if let Some(c) = self.chunk.as_mut() {
-                c.bytes += after - before;
+                c.bytes += added;
             }
             return !self.writer_stopped;
         }
@@ -455,7 +498,7 @@ impl Splitter {
                 match self.non_ip_file {
                     Some(id) => id,
                     None => {
-                        let id = self.new_file(format!("non-ip.{}", self.extension()));
+                        let id = self.new_file();
                         self.non_ip_file = Some(id);
                         id
                     }
@@ -471,31 +514,68 @@ impl Splitter {
     }
 
     /// Appends `record` to output `file`'s pending bytes, handing them to the writer
-    /// when full or when memory is over budget.
-    fn append(&mut self, file: u32, record: &Record<'_>) {
+    /// when full or when memory is over budget; returns the bytes added to the file.
+    fn append(&mut self, file: u32, record: &Record<'_>) -> u64 {
         let state = &mut self.files[file as usize];
-        let before = state.pending.capacity();
-        let len_before = state.pending.len();
+        let pending = state.pending.get_or_insert_with(|| {
+            self.pending_capacity += PENDING_OVERHEAD;
+            Box::new(Pending {
+                data: Vec::new(),
+                stats: ChunkStats::default(),
+            })
+        });
+        let out = &mut pending.data;
+        let capacity_before = out.capacity();
+        let len_before = out.len();
         match &self.framing {
-            Framing::Verbatim { one_header, .. } => {
-                // With one header for all inputs, only the first record writes it.
-                let section = if *one_header { 1 } else { record.section };
-                if state.section != section {
-                    state.pending.extend_from_slice(record.header);
-                    state.section = section;
-                    state.header_len = record.header.len();
-                } else if record.header.len() > state.header_len {
-                    // Interfaces described since this file's header was written.
-                    state
-                        .pending
-                        .extend_from_slice(&record.header[state.header_len..]);
-                    state.header_len = record.header.len();
+            Framing::VerbatimPcap => {
+                if state.section == 0 {
+                    out.extend_from_slice(record.header);
+                    state.section = 1;
                 }
-                state.pending.extend_from_slice(record.raw);
+                out.extend_from_slice(record.raw);
+            }
+            Framing::VerbatimPcapng => {
+                let header = record.header;
+                let blocks = self.header_blocks.of(record.section, header);
+                let idb = |id: u32| {
+                    blocks
+                        .get(id as usize + 1)
+                        .map_or(&[][..], |b| &header[b.clone()])
+                };
+                if state.section != record.section {
+                    out.extend_from_slice(blocks.first().map_or(header, |b| &header[b.clone()]));
+                    out.extend_from_slice(idb(0));
+                    state.section = record.section;
+                    state.other_interface = NO_INTERFACE;
+                    self.more_interfaces.remove(&file);
+                }
+                let input = record.interface;
+                let output = if input == 0 {
+                    0
+                } else if state.other_interface == input {
+                    1
+                } else if state.other_interface == NO_INTERFACE {
+                    state.other_interface = input;
+                    out.extend_from_slice(idb(input));
+                    1
+                } else {
+                    let more = self.more_interfaces.entry(file).or_default();
+                    let next = more.len() as u32 + 2;
+                    *more.entry(input).or_insert_with(|| {
+                        out.extend_from_slice(idb(input));
+                        next
+                    })
+                };
+                let start = out.len();
+                out.extend_from_slice(record.raw);
+                if output != input {
+                    set_pcapng_interface(&mut out[start..], pcapng_big_endian(header), output);
+                }
             }
             Framing::ReencodePcap { header } => {
                 if state.section == 0 {
-                    state.pending.extend_from_slice(header);
+                    out.extend_from_slice(header);
                     state.section = 1;
                 }
                 let secs = record.ts.secs.clamp(0, i64::from(u32::MAX)) as u32;
@@ -505,25 +585,26 @@ impl Splitter {
                     record.data.len() as u32,
                     record.orig_len,
                 ] {
-                    state.pending.extend_from_slice(&field.to_le_bytes());
+                    out.extend_from_slice(&field.to_le_bytes());
                 }
-                state.pending.extend_from_slice(record.data);
+                out.extend_from_slice(record.data);
             }
             Framing::ReencodePcapng => {
                 if state.section == 0 {
-                    push_section_header(&mut state.pending);
+                    push_section_header(out);
                     state.section = 1;
                 }
-                let interface = match state.interfaces.iter().position(|&l| l == record.link_type) {
+                let interfaces = self.interfaces.entry(file).or_default();
+                let interface = match interfaces.iter().position(|&l| l == record.link_type) {
                     Some(i) => i,
                     None => {
-                        push_interface(&mut state.pending, record.link_type, 0, TsResolution::Nano);
-                        state.interfaces.push(record.link_type);
-                        state.interfaces.len() - 1
+                        push_interface(out, record.link_type, 0, TsResolution::Nano);
+                        interfaces.push(record.link_type);
+                        interfaces.len() - 1
                     }
                 };
                 push_packet_with(
-                    &mut state.pending,
+                    out,
                     interface as u32,
                     record.ts,
                     TsResolution::Nano,
@@ -533,31 +614,35 @@ impl Splitter {
                 );
             }
         }
-        state
+        pending
             .stats
             .add_packet(record.ts, record.orig_len, record.data.len());
-        state.bytes_out += (state.pending.len() - len_before) as u64;
-        self.pending_capacity += state.pending.capacity() - before;
-        if state.pending.len() >= CHUNK_BYTES {
+        let added = (out.len() - len_before) as u64;
+        let full = out.len() >= CHUNK_BYTES;
+        self.pending_capacity += out.capacity() - capacity_before;
+        if full {
             self.hand_off(file);
         }
         if self.pending_capacity > self.config.buffer_bytes {
             self.shed();
         }
+        added
     }
 
     /// Sends a file's pending bytes to the writer.
     fn hand_off(&mut self, file: u32) {
-        let state = &mut self.files[file as usize];
-        if state.pending.is_empty() {
+        let Some(pending) = self.files[file as usize].pending.take() else {
             return;
-        }
-        self.pending_capacity -= state.pending.capacity();
-        self.outbox_bytes += state.pending.len();
+        };
+        let Pending { data, stats } = *pending;
+        self.pending_capacity -= data.capacity() + PENDING_OVERHEAD;
+        self.outbox_bytes += data.len();
+        let path = self.dir.join(self.file_name(file));
         self.outbox.push(Chunk {
             file,
-            data: std::mem::take(&mut state.pending),
-            stats: std::mem::take(&mut state.stats),
+            path,
+            data,
+            stats,
         });
         if self.outbox_bytes >= BATCH_BYTES {
             self.send_outbox();
@@ -577,8 +662,7 @@ impl Splitter {
             .files
             .iter()
             .enumerate()
-            .filter(|(_, f)| !f.pending.is_empty())
-            .map(|(i, f)| (f.pending.capacity(), i as u32))
+            .filter_map(|(i, f)| Some((f.pending.as_ref()?.data.capacity(), i as u32)))
             .collect();
         by_size.sort_unstable_by(|a, b| b.cmp(a));
         for (_, file) in by_size {
@@ -607,20 +691,28 @@ impl Splitter {
             ManifestFormat::Json => "flows.json",
         };
         let manifest_path = self.dir.join(manifest_name);
+        let nothing = ChunkStats::default();
+        let non_ip = self.non_ip_file;
         let entries = self
             .table
+            .keys()
             .iter()
             .enumerate()
-            .filter(|(_, (_, &id))| written[id as usize].packets > 0)
-            .map(|(i, (key, &id))| Entry {
-                number: i as u64 + 1,
+            .map(|(index, key)| {
+                let id = id_of(non_ip, index) as usize;
+                (index, key, written.get(id).unwrap_or(&nothing))
+            })
+            .filter(|(_, _, stats)| stats.packets > 0)
+            .map(|(index, key, stats)| Entry {
+                number: index as u64 + 1,
                 key,
-                file_name: &self.files[id as usize].file_name,
-                stats: &written[id as usize],
+                file_name: file_name(&self.table, index, extension),
+                stats,
             });
         let manifest = write_atomically(&manifest_path, |out| {
             manifest::write(out, self.config.manifest, entries)
         });
+        drop(written);
         match (error, manifest) {
             (Some(write), manifest) => {
                 let manifest = manifest.err().map(|cause| (manifest_path.clone(), cause));
@@ -634,22 +726,91 @@ impl Splitter {
             }
             (None, Ok(())) => {}
         }
-        let mut paths: HashSet<PathBuf> = self
-            .files
-            .iter()
-            .map(|f| self.dir.join(&f.file_name))
-            .collect();
-        paths.insert(manifest_path);
+        let non_ip_file = self.non_ip_file.map(|_| non_ip_name(extension));
         Ok(Report {
             packets: self.packets,
             flows: self.table.len() as u64,
             non_ip_packets: self.non_ip_packets,
-            non_ip_file: self.non_ip_file.map(|_| format!("non-ip.{extension}")),
+            non_ip_file: non_ip_file.clone(),
             reopens,
-            written: paths,
+            written: Outputs {
+                table: self.table,
+                extension,
+                non_ip_file,
+                manifest: manifest_name,
+            },
             pass,
             interrupted: false,
         })
+    }
+}
+
+/// The file id of the table's `index`th output: the non-IP file, when there is one,
+/// has the id it got when its first packet came.
+fn id_of(non_ip_file: Option<u32>, index: usize) -> u32 {
+    let index = index as u32;
+    match non_ip_file {
+        Some(non_ip) if non_ip <= index => index + 1,
+        _ => index,
+    }
+}
+
+fn non_ip_name(extension: &str) -> String {
+    format!("non-ip.{extension}")
+}
+
+/// The file name of the table's `index`th output.
+fn file_name(table: &OutputTable, index: usize, extension: &str) -> String {
+    format!(
+        "{}.{extension}",
+        table.keys()[index].file_stem(index as u64 + 1)
+    )
+}
+
+/// The names of the files a split wrote, answered from its table of outputs rather
+/// than from a list (a million flows would need a hundred megabytes of names).
+#[derive(Debug)]
+pub struct Outputs {
+    table: OutputTable,
+    extension: &'static str,
+    non_ip_file: Option<String>,
+    manifest: &'static str,
+}
+
+impl Outputs {
+    /// Whether the split wrote a file of this name into its directory.
+    pub fn contains(&self, name: &str) -> bool {
+        if name == self.manifest || self.non_ip_file.as_deref() == Some(name) {
+            return true;
+        }
+        // Flow, host and chunk names carry their number; server-port names their port.
+        let Some((kind, rest)) = name.split_once('-') else {
+            return false;
+        };
+        let field = rest.split(['_', '.']).next().unwrap_or("");
+        let index = match (kind, field) {
+            ("port", "none") => self.table.place_of(&OutputKey::NoPort),
+            ("port", port) => port
+                .parse()
+                .ok()
+                .and_then(|p| self.table.place_of(&OutputKey::ServerPort(p))),
+            _ => field
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| n.checked_sub(1))
+                .filter(|&i| i < self.table.len()),
+        };
+        index.is_some_and(|i| file_name(&self.table, i, self.extension) == name)
+    }
+
+    /// How many files the split wrote, manifest included.
+    pub fn len(&self) -> usize {
+        self.table.len() + usize::from(self.non_ip_file.is_some()) + 1
+    }
+
+    /// Never: the manifest is always written.
+    pub fn is_empty(&self) -> bool {
+        false
     }
 }
 
