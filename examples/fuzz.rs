@@ -1,4 +1,5 @@
-//! A mutation fuzzer for the DNS decoders and the TCP reassembler, on stable Rust.
+//! A mutation fuzzer for the capture reader, the DNS decoders and the TCP reassembler,
+//! on stable Rust.
 //!
 //! It takes every DNS message found in the capture corpus (or built by the encoder),
 //! mutates it (bit flips, byte changes, truncation, splices, pointer insertion), and
@@ -6,7 +7,12 @@
 //! JSON record renderer, and, cut into random segments in random order, to the TCP
 //! reassembler. Any panic aborts with the seed and the input that caused it.
 //!
-//!   cargo run --release --example fuzz -- [SECONDS] [SEED]      (defaults: 60, clock)
+//! The capture reader gets the first 16 KiB of every corpus capture, mutated the same
+//! way and with length and count fields set to values that break them; each record
+//! it yields goes through the link layers and the DNS finder.
+//!
+//!   cargo run --release --example fuzz -- [all|dns|tcp|reader] [SECONDS] [SEED]
+//!   (defaults: all, 60 s shared among the targets, a seed from the clock)
 
 use std::time::{Duration, Instant};
 
@@ -150,6 +156,172 @@ fn exercise_tcp(messages: &[Vec<u8>], rng: &mut Rng) {
     r.finish(|_, m| exercise(m, &mut Rng::new(2)), |_, _| {});
 }
 
+/// The first bytes of every corpus capture: seeds for the capture reader.
+fn corpus_captures() -> Vec<Vec<u8>> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/captures");
+    let mut captures = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for entry in entries.flatten() {
+            if let Ok(bytes) = std::fs::read(entry.path()) {
+                if bytes.len() >= 24 {
+                    captures.push(bytes[..bytes.len().min(16 << 10)].to_vec());
+                }
+            }
+        }
+    }
+    captures
+}
+
+/// Reads a (mutated) capture to its end or first error, and looks for DNS in every
+/// record, as `pcaptool dns` does.
+fn exercise_reader(input: &[u8]) {
+    let Ok(mut reader) =
+        pcaptool::capture::CaptureReader::new(Box::new(std::io::Cursor::new(input.to_vec())))
+    else {
+        return;
+    };
+    let mut extractor = pcaptool::dns::analysis::find::Extractor::new(&[], true);
+    let mut frame = 0;
+    while let Ok(Some(r)) = reader.next_record() {
+        frame += 1;
+        let _ = pcaptool::flow::FlowKey::of(
+            pcaptool::link::network(r.link_type, r.data),
+            pcaptool::flow::SplitBy::Conversation,
+        );
+        extractor.frame(frame, r.ts, r.link_type, r.data, &mut |_, m| {
+            exercise(m, &mut Rng::new(frame))
+        });
+    }
+}
+
+/// Overwrites a 32-bit field at a 4-byte boundary with a value lengths and counts
+/// break on.
+fn mutate_field(rng: &mut Rng, mut m: Vec<u8>) -> Vec<u8> {
+    if m.len() >= 4 {
+        let at = rng.below((m.len() / 4) as u128) as usize * 4;
+        let v: u32 = [
+            0,
+            1,
+            3,
+            0xffff,
+            0x7fff_ffff,
+            0xffff_ffff,
+            rng.next_u32() % 70_000,
+        ][rng.below(7) as usize];
+        let bytes = if rng.below(2) == 0 {
+            v.to_le_bytes()
+        } else {
+            v.to_be_bytes()
+        };
+        m[at..at + 4].copy_from_slice(&bytes);
+    }
+    m
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Target {
+    Dns,
+    Tcp,
+    Reader,
+}
+
+impl Target {
+    fn name(self) -> &'static str {
+        match self {
+            Target::Dns => "dns decoder",
+            Target::Tcp => "tcp reassembler",
+            Target::Reader => "capture reader",
+        }
+    }
+}
+
+/// Saves the input that failed and exits.
+fn fail(what: &str, input: &[u8], seed: u64, runs: u64) -> ! {
+    let dump = std::env::temp_dir().join("pcaptool-fuzz-failure.bin");
+    let _ = std::fs::write(&dump, input);
+    eprintln!(
+        "fuzz: {what} on an input of {} bytes, saved in {} (seed {seed}, run {runs})",
+        input.len(),
+        dump.display()
+    );
+    std::process::exit(1);
+}
+
+/// An input that takes longer than this (twice) is a failure: a path worse than linear.
+const SLOW: Duration = Duration::from_millis(100);
+
+/// Fuzzes one target for `seconds`; returns the number of inputs.
+fn fuzz(
+    target: Target,
+    seconds: u64,
+    seed: u64,
+    messages: &[Vec<u8>],
+    captures: &[Vec<u8>],
+) -> u64 {
+    let mut rng = Rng::new(seed);
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut runs = 0u64;
+    while Instant::now() < deadline {
+        for _ in 0..100 {
+            let (input, batch) = match target {
+                Target::Dns => {
+                    let base = &messages[rng.below(messages.len() as u128) as usize];
+                    (mutate(&mut rng, base, messages), Vec::new())
+                }
+                Target::Tcp => {
+                    let batch: Vec<Vec<u8>> = (0..1 + rng.below(8))
+                        .map(|_| {
+                            let base = rng.below(messages.len() as u128) as usize;
+                            mutate(&mut rng, &messages[base], messages)
+                        })
+                        .collect();
+                    (batch.concat(), batch)
+                }
+                Target::Reader => {
+                    let base = &captures[rng.below(captures.len() as u128) as usize];
+                    let m = if rng.below(2) == 0 {
+                        mutate(&mut rng, base, captures)
+                    } else {
+                        mutate_field(&mut rng, base.clone())
+                    };
+                    (m, Vec::new())
+                }
+            };
+            let run = |local: &mut Rng| {
+                let started = Instant::now();
+                let outcome =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match target {
+                        Target::Dns => exercise(&input, local),
+                        Target::Tcp => exercise_tcp(&batch, local),
+                        Target::Reader => exercise_reader(&input),
+                    }));
+                (outcome.is_ok(), started.elapsed())
+            };
+            let (ok, elapsed) = run(&mut Rng::new(runs));
+            if !ok {
+                fail(
+                    &format!("panic in the {}", target.name()),
+                    &input,
+                    seed,
+                    runs,
+                );
+            }
+            // Slow twice in a row, so that a busy machine's pause is not taken for a
+            // quadratic path.
+            if elapsed > SLOW && run(&mut Rng::new(runs)).1 > SLOW {
+                fail(
+                    &format!("slow input ({elapsed:?}) in the {}", target.name()),
+                    &input,
+                    seed,
+                    runs,
+                );
+            }
+            runs += 1;
+        }
+    }
+    runs
+}
+
 fn main() {
     let mut args = std::env::args().skip(1).peekable();
     if args.peek().map(String::as_str) == Some("replay") {
@@ -165,72 +337,56 @@ fn main() {
         let t = Instant::now();
         exercise(&input, &mut Rng::new(0));
         eprintln!("exercise: {:?} {:?}", t.elapsed(), parsed.map(|m| m.error));
+        let t = Instant::now();
+        exercise_reader(&input);
+        eprintln!("as a capture: {:?}", t.elapsed());
         return;
+    }
+    let targets = match args.peek().map(String::as_str) {
+        Some("dns") => vec![Target::Dns],
+        Some("tcp") => vec![Target::Tcp],
+        Some("reader") => vec![Target::Reader],
+        Some("all") => vec![Target::Reader, Target::Dns, Target::Tcp],
+        Some(other) if other.parse::<u64>().is_err() => {
+            eprintln!("usage: fuzz [all|dns|tcp|reader] [SECONDS] [SEED] | replay FILE");
+            std::process::exit(2);
+        }
+        _ => vec![Target::Reader, Target::Dns, Target::Tcp],
+    };
+    if args.peek().is_some_and(|a| a.parse::<u64>().is_err()) {
+        args.next();
     }
     let seconds: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(60);
     let seed: u64 = args
         .next()
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| Rng::from_entropy().next_u64());
-    let corpus = corpus_messages();
-    eprintln!(
-        "fuzz: {} seed messages, seed {seed}, {seconds} s",
-        corpus.len()
-    );
-    let mut rng = Rng::new(seed);
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let mut runs = 0u64;
-    while Instant::now() < deadline {
-        let t0 = Instant::now();
-        for _ in 0..1000 {
-            let base = &corpus[rng.below(corpus.len() as u128) as usize];
-            let input = mutate(&mut rng, base, &corpus);
-            let started = Instant::now();
-            let outcome = std::panic::catch_unwind(|| exercise(&input, &mut Rng::new(runs)));
-            if started.elapsed() > Duration::from_millis(100) {
-                let dump = std::env::temp_dir().join("pcaptool-fuzz-slow.bin");
-                let _ = std::fs::write(&dump, &input);
-                eprintln!(
-                    "fuzz: slow input ({:?}, {} bytes, saved in {}) (seed {seed}, run {runs})",
-                    started.elapsed(),
-                    input.len(),
-                    dump.display()
-                );
-                std::process::exit(1);
-            }
-            if outcome.is_err() {
-                let dump = std::env::temp_dir().join("pcaptool-fuzz-panic.bin");
-                let _ = std::fs::write(&dump, &input);
-                eprintln!(
-                    "fuzz: panic on an input of {} bytes, saved in {} (seed {seed}, run {runs})",
-                    input.len(),
-                    dump.display()
-                );
-                std::process::exit(1);
-            }
-            runs += 1;
-        }
-        if std::env::var_os("FUZZ_TIMING").is_some() {
-            eprintln!("1000 inputs: {:?}", t0.elapsed());
-        }
-        let t1 = Instant::now();
-        let batch: Vec<Vec<u8>> = (0..1 + rng.below(8))
-            .map(|_| {
-                let base = rng.below(corpus.len() as u128) as usize;
-                mutate(&mut rng, &corpus[base], &corpus)
-            })
-            .collect();
-        let mut tcp_rng = rng.clone();
-        if std::panic::catch_unwind(move || exercise_tcp(&batch, &mut tcp_rng)).is_err() {
-            eprintln!("fuzz: panic in TCP reassembly (seed {seed}, run {runs})");
-            std::process::exit(1);
-        }
-        if std::env::var_os("FUZZ_TIMING").is_some() {
-            eprintln!("tcp: {:?}", t1.elapsed());
-        }
-        rng.next_u64();
+    let messages = corpus_messages();
+    let captures = corpus_captures();
+    if captures.is_empty() && targets.contains(&Target::Reader) {
+        eprintln!("fuzz: no captures in ../shared/captures to start the reader from");
+        std::process::exit(1);
     }
-    println!("fuzz: {runs} inputs, no panic");
+    eprintln!(
+        "fuzz: {} seed messages, {} seed captures, seed {seed}, {seconds} s",
+        messages.len(),
+        captures.len()
+    );
+    let share = (seconds / targets.len() as u64).max(1);
+    for (i, &target) in targets.iter().enumerate() {
+        let started = Instant::now();
+        let runs = fuzz(
+            target,
+            share,
+            seed.wrapping_add(i as u64),
+            &messages,
+            &captures,
+        );
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "fuzz {}: {runs} inputs in {secs:.0} s ({:.0} inputs/s), no panic, none over 100 ms",
+            target.name(),
+            runs as f64 / secs
+        );
+    }
 }
-#[allow(dead_code)]
-fn timing_probe() {}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: `pcaptool dns --stats` on floods of unanswered queries (a DDoS capture):
 # 1 M and 2 M queries, wall time and peak RSS (GNU time), to show linear time and
-# memory bounded by the table of waiting queries (1,000,000), not by the flood.
+# memory bounded by the table of waiting queries (256 MiB), not by the flood.
 # Usage: scripts/bench-flood.sh [DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."

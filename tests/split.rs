@@ -234,9 +234,24 @@ fn tshark_and_tcpdump_read_the_outputs() {
 fn tshark_sees_the_same_interfaces_after_renumbering() {
     let tmp = tempfile::tempdir().unwrap();
     let fields = [
-        "-T", "fields", "-e", "frame.time_epoch", "-e", "frame.interface_name", "-e",
-        "frame.interface_description", "-e", "frame.len", "-e", "frame.cap_len", "-e",
-        "frame.comment", "-e", "eth.src", "-e", "ip.id",
+        "-T",
+        "fields",
+        "-e",
+        "frame.time_epoch",
+        "-e",
+        "frame.interface_name",
+        "-e",
+        "frame.interface_description",
+        "-e",
+        "frame.len",
+        "-e",
+        "frame.cap_len",
+        "-e",
+        "frame.comment",
+        "-e",
+        "eth.src",
+        "-e",
+        "ip.id",
     ];
     // tshark also lists blocks that hold no packet (name resolution, statistics,
     // custom blocks) as frames without an interface; split carries packets only.

@@ -869,6 +869,65 @@ fn u64_at(b: &[u8], at: usize, big_endian: bool) -> u64 {
     }
 }
 
+/// The blocks of pcapng `bytes` from offset `from` (a block boundary) as byte ranges:
+/// for a [`Record::header`] from 0, the section header and then the interface
+/// descriptions in id order. Stops at the first block whose length does not fit (the
+/// reader checked them).
+pub fn pcapng_blocks(
+    bytes: &[u8],
+    big_endian: bool,
+    from: usize,
+) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut at = from;
+    std::iter::from_fn(move || {
+        if at + 12 > bytes.len() {
+            return None;
+        }
+        let len = (u32_at(bytes, at + 4, big_endian) as usize).next_multiple_of(4);
+        if len < 12 || at + len > bytes.len() {
+            return None;
+        }
+        at += len;
+        Some(at - len..at)
+    })
+}
+
+/// Whether the section whose header (starting with its section header block) is given
+/// is big-endian.
+pub fn pcapng_big_endian(header: &[u8]) -> bool {
+    header.len() >= 12 && u32_at(header, 8, true) == PCAPNG_BYTE_ORDER_MAGIC
+}
+
+/// Sets the interface id of a pcapng packet block (enhanced or obsolete) in place;
+/// false for blocks without one (simple packet blocks refer to interface 0).
+pub fn set_pcapng_interface(block: &mut [u8], big_endian: bool, id: u32) -> bool {
+    if block.len() < 12 {
+        return false;
+    }
+    match u32_at(block, 0, big_endian) {
+        PCAPNG_EPB => {
+            let bytes = if big_endian {
+                id.to_be_bytes()
+            } else {
+                id.to_le_bytes()
+            };
+            block[8..12].copy_from_slice(&bytes);
+            true
+        }
+        PCAPNG_PB => {
+            let id = id as u16;
+            let bytes = if big_endian {
+                id.to_be_bytes()
+            } else {
+                id.to_le_bytes()
+            };
+            block[8..10].copy_from_slice(&bytes);
+            true
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -957,64 +1016,5 @@ mod tests {
         assert_eq!(i.units_per_sec, 512);
         body[12] = 0x7f;
         assert!(parse_idb(&body, false).is_err());
-    }
-}
-
-/// The blocks of pcapng `bytes` from offset `from` (a block boundary) as byte ranges:
-/// for a [`Record::header`] from 0, the section header and then the interface
-/// descriptions in id order. Stops at the first block whose length does not fit (the
-/// reader checked them).
-pub fn pcapng_blocks(
-    bytes: &[u8],
-    big_endian: bool,
-    from: usize,
-) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
-    let mut at = from;
-    std::iter::from_fn(move || {
-        if at + 12 > bytes.len() {
-            return None;
-        }
-        let len = (u32_at(bytes, at + 4, big_endian) as usize).next_multiple_of(4);
-        if len < 12 || at + len > bytes.len() {
-            return None;
-        }
-        at += len;
-        Some(at - len..at)
-    })
-}
-
-/// Whether the section whose header (starting with its section header block) is given
-/// is big-endian.
-pub fn pcapng_big_endian(header: &[u8]) -> bool {
-    header.len() >= 12 && u32_at(header, 8, true) == PCAPNG_BYTE_ORDER_MAGIC
-}
-
-/// Sets the interface id of a pcapng packet block (enhanced or obsolete) in place;
-/// false for blocks without one (simple packet blocks refer to interface 0).
-pub fn set_pcapng_interface(block: &mut [u8], big_endian: bool, id: u32) -> bool {
-    if block.len() < 12 {
-        return false;
-    }
-    match u32_at(block, 0, big_endian) {
-        PCAPNG_EPB => {
-            let bytes = if big_endian {
-                id.to_be_bytes()
-            } else {
-                id.to_le_bytes()
-            };
-            block[8..12].copy_from_slice(&bytes);
-            true
-        }
-        PCAPNG_PB => {
-            let id = id as u16;
-            let bytes = if big_endian {
-                id.to_be_bytes()
-            } else {
-                id.to_le_bytes()
-            };
-            block[8..10].copy_from_slice(&bytes);
-            true
-        }
-        _ => false,
     }
 }

@@ -66,8 +66,9 @@ impl MatchKey {
     }
 }
 
-/// Queries waiting for their response: at most `limit`, the oldest (first inserted)
-/// leaving first when full, in constant time per query however many wait.
+/// Queries waiting for their response, within a budget of bytes (the keys, names and
+/// values held, with the tables' bookkeeping): the oldest (first inserted) leave first
+/// when it is spent, in constant time per query however many wait.
 ///
 /// ```
 /// use pcaptool::dns::analysis::matching::{MatchKey, Pending};
@@ -77,7 +78,8 @@ impl MatchKey {
 ///     id,
 ///     question: None,
 /// };
-/// let mut pending = Pending::new(2);
+/// // Room for two entries.
+/// let mut pending = Pending::new(2 * Pending::<&str>::entry_bytes(&key(0)));
 /// assert!(pending.insert(key(1), "first").is_none());
 /// assert!(pending.insert(key(2), "second").is_none());
 /// assert_eq!(pending.insert(key(3), "third").map(|(k, v)| (k.id, v)), Some((1, "first")));
@@ -89,24 +91,45 @@ pub struct Pending<V> {
     /// Insertion order; entries answered since are skipped (and compacted away).
     order: std::collections::VecDeque<(u64, MatchKey)>,
     next: u64,
+    /// Bytes the waiting entries may take, and take now.
     limit: usize,
+    bytes: usize,
     /// How many left because the table was full.
     pub evicted: u64,
 }
 
 impl<V> Pending<V> {
-    pub fn new(limit: usize) -> Self {
+    /// A table whose entries may take `limit_bytes` (one entry always fits).
+    pub fn new(limit_bytes: usize) -> Self {
+        let limit = limit_bytes;
         Pending {
             waiting: Default::default(),
             order: Default::default(),
             next: 0,
-            limit: limit.max(1),
+            limit,
+            bytes: 0,
             evicted: 0,
         }
     }
 
     pub fn len(&self) -> usize {
         self.waiting.len()
+    }
+
+    /// What one entry costs, as measured: the question's name twice (in the table and
+    /// in the arrival queue, with the allocator's 16 bytes each), and the table's and
+    /// the queue's slots twice over (hash tables and queues grow by doubling: on
+    /// average half again as much room as they hold, up to twice).
+    pub fn entry_bytes(key: &MatchKey) -> usize {
+        let name = key.question.as_ref().map_or(0, |q| q.name.len() + 16);
+        2 * name
+            + 2 * (std::mem::size_of::<(MatchKey, (V, u64))>() + 1)
+            + 2 * std::mem::size_of::<(u64, MatchKey)>()
+    }
+
+    /// Bytes the waiting entries take now.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     pub fn is_empty(&self) -> bool {
@@ -119,18 +142,26 @@ impl<V> Pending<V> {
 
     /// Adds a query (replacing one with the same key); when full, the oldest leaves and
     /// is returned.
+    /// Adds a query (replacing one with the same key); when the budget is spent, the
+    /// oldest leaves and is returned (names differ in length, so now and then two or
+    /// more leave: the last of them is returned, all are counted in `evicted`).
     pub fn insert(&mut self, key: MatchKey, value: V) -> Option<(MatchKey, V)> {
         let mut gone = None;
-        if self.waiting.len() >= self.limit && !self.waiting.contains_key(&key) {
-            while let Some((seq, oldest)) = self.order.pop_front() {
+        let cost = Self::entry_bytes(&key);
+        if !self.waiting.contains_key(&key) {
+            while self.bytes + cost > self.limit && !self.waiting.is_empty() {
+                let Some((seq, oldest)) = self.order.pop_front() else {
+                    break;
+                };
                 if self.waiting.get(&oldest).is_some_and(|(_, s)| *s == seq) {
                     if let Some((v, _)) = self.waiting.remove(&oldest) {
+                        self.bytes = self.bytes.saturating_sub(Self::entry_bytes(&oldest));
                         self.evicted += 1;
                         gone = Some((oldest, v));
                     }
-                    break;
                 }
             }
+            self.bytes += cost;
         }
         let seq = self.next;
         self.next += 1;
@@ -142,6 +173,7 @@ impl<V> Pending<V> {
     /// The query `key` answers, if it waits.
     pub fn remove(&mut self, key: &MatchKey) -> Option<V> {
         let (value, _) = self.waiting.remove(key)?;
+        self.bytes = self.bytes.saturating_sub(Self::entry_bytes(key));
         // Answered entries stay in the order queue until passed; keep it within twice
         // the table (amortised constant time).
         if self.order.len() > 2 * self.waiting.len() + 1024 {

@@ -9,9 +9,9 @@ use crate::dns::analysis::find::Origin;
 use crate::dns::analysis::matching::{MatchKey, Pending};
 use crate::dns::wire::Message;
 
-/// Most queries waiting for an answer that --stats remembers; beyond that the oldest
-/// are counted as unanswered.
-pub const MAX_PENDING: usize = 1_000_000;
+/// Memory for queries waiting for an answer (about 450 bytes each with a short name:
+/// some 600,000 of them); beyond that the oldest are counted as unanswered.
+pub const PENDING_BYTES: usize = 256 << 20;
 /// Most distinct names counted for the top list.
 pub const MAX_NAMES: usize = 1_000_000;
 
@@ -109,7 +109,7 @@ impl Stats {
             opcodes: HashMap::new(),
             names: HashMap::new(),
             names_overflow: 0,
-            pending: Pending::new(MAX_PENDING),
+            pending: Pending::new(PENDING_BYTES),
             answered: 0,
             unsolicited: 0,
             retransmitted: 0,

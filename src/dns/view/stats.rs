@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use foldhash::HashMap;
 
-use crate::dns::analysis::stats::{Stats, MAX_NAMES, MAX_PENDING};
+use crate::dns::analysis::stats::{Stats, MAX_NAMES, PENDING_BYTES};
 use crate::dns::decode::{MessageSink, Row};
 use crate::dns::view::json::json_str;
 use crate::dns::wire::registry::{Opcode, Rcode, RecordType};
@@ -154,8 +154,9 @@ pub fn report(stats: &Stats, out: &mut impl Write, format: StatsFormat) -> io::R
     if stats.pending.evicted > 0 {
         writeln!(
             out,
-            "  ({} of the unanswered left the table of {MAX_PENDING} waiting queries before their time was up)",
-            stats.pending.evicted
+            "  ({} of the unanswered left the {} MiB table of waiting queries before their time was up)",
+            stats.pending.evicted,
+            PENDING_BYTES >> 20
         )?;
     }
     if stats.rtt.count > 0 {
