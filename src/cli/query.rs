@@ -2,21 +2,24 @@
 //! printing and exit statuses for [`pcaptool::dns::client`].
 
 use std::io::{self, Write};
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use super::{usage, Output, UsageError};
 use pcaptool::capture::{CaptureWriter, LinkType, OutputFormat, TsResolution};
 use pcaptool::dns::analysis::find::{Origin, Protocol};
-use pcaptool::dns::client::{Answer, Client, ClientConfig, QueryError, QuerySpec};
+use pcaptool::dns::client::batch::{ask_all, Ending, Event, Tally};
+use pcaptool::dns::client::{
+    parse_server, parse_subnet, system_server, Answer, Client, ClientConfig, QuerySpec,
+};
 use pcaptool::dns::decode::Row;
 use pcaptool::dns::view::dig::{self, Delivery};
 use pcaptool::dns::view::{info, json};
-use pcaptool::dns::wire::registry::{self as types, Rcode, RecordType};
-use pcaptool::dns::{Message, Name};
+use pcaptool::dns::wire::registry::{self as types, RecordType};
+use pcaptool::dns::Name;
 use pcaptool::names::NamesFile;
 use pcaptool::packet::record::now;
 use pcaptool::rng::Rng;
@@ -135,43 +138,6 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
-fn parse_server(text: &str) -> Result<SocketAddr> {
-    let bad = || {
-        UsageError(format!(
-            "'@{text}' is not an IPv4 or IPv6 server address (with an optional :PORT)"
-        ))
-    };
-    if let Ok(ip) = text.parse::<IpAddr>() {
-        return Ok(SocketAddr::new(ip, 53));
-    }
-    if let Ok(addr) = text.parse::<SocketAddr>() {
-        return Ok(addr);
-    }
-    if let Some(stripped) = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
-        let ip: IpAddr = stripped.parse().map_err(|_| bad())?;
-        return Ok(SocketAddr::new(ip, 53));
-    }
-    Err(bad().into())
-}
-
-/// The first `nameserver` of /etc/resolv.conf.
-fn system_server() -> Result<SocketAddr> {
-    let text = std::fs::read_to_string("/etc/resolv.conf")
-        .context("no @SERVER given and cannot read /etc/resolv.conf")?;
-    text.lines()
-        .filter_map(|l| l.trim().strip_prefix("nameserver"))
-        .find_map(|rest| {
-            rest.split_whitespace()
-                .next()?
-                .split('%')
-                .next()?
-                .parse::<IpAddr>()
-                .ok()
-        })
-        .map(|ip| SocketAddr::new(ip, 53))
-        .context("no @SERVER given and /etc/resolv.conf names no nameserver")
-}
-
 fn parse_ask(name: &str, qtype: Option<&str>) -> Result<Ask> {
     let name = name
         .parse::<Name>()
@@ -190,7 +156,7 @@ pub fn run(args: &Args) -> Result<()> {
     let mut words = Vec::new();
     for word in &args.query {
         match word.strip_prefix('@') {
-            Some(s) => server = Some(parse_server(s)?),
+            Some(s) => server = Some(parse_server(s).map_err(UsageError)?),
             None => words.push(word.as_str()),
         }
     }
@@ -223,10 +189,15 @@ pub fn run(args: &Args) -> Result<()> {
     }
     let class = types::parse_class(&args.class)
         .ok_or_else(|| UsageError(format!("unknown class '{}'", args.class)))?;
-    let subnet = args.subnet.as_deref().map(parse_subnet).transpose()?;
+    let subnet = args
+        .subnet
+        .as_deref()
+        .map(parse_subnet)
+        .transpose()
+        .map_err(UsageError)?;
     let server = match server {
         Some(s) => s,
-        None => system_server()?,
+        None => system_server().map_err(anyhow::Error::msg)?,
     };
     let mut rng = Rng::from_entropy();
     let mut build = |ask: Ask| {
@@ -255,56 +226,29 @@ pub fn run(args: &Args) -> Result<()> {
     });
     // Names go in windows (pipelined over one connection each with --tcp), read from
     // the batch file as they are needed; each answer is printed when it comes and each
-    // failure said with its name, and the worst outcome is the exit status.
-    let mut outcome = Outcome {
-        batch: batch.is_some(),
-        ..Outcome::default()
+    // failure said with its name (at once in a batch, at the end for one query), and the
+    // worst outcome is the exit status.
+    let batch_mode = batch.is_some();
+    let mut asks = asks.into_iter();
+    let source = || match asks.next() {
+        Some(ask) => Some(Ok(build(ask))),
+        None => next_ask(batch.as_mut()?).map(|next| next.map(&mut build)),
     };
-    let mut pending: Vec<(String, Message)> = asks.into_iter().map(&mut build).collect();
-    let mut printed = Ok(());
-    loop {
-        if let Some(file) = batch.as_mut() {
-            while pending.len() < BATCH_WINDOW {
-                match next_ask(file) {
-                    Some(Ok(ask)) => pending.push(build(ask)),
-                    Some(Err(bad)) => outcome.failed(2, &bad),
-                    None => {
-                        batch = None;
-                        break;
-                    }
-                }
-            }
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let tally = ask_all(&mut client, source, |event| match event {
+        Event::Answered(_, answer) => {
+            print_answer(&mut out, args.format, server, &answer)?;
+            out.flush()
         }
-        if pending.is_empty() {
-            break;
-        }
-        let window = std::mem::take(&mut pending);
-        let queries: Vec<Message> = window.iter().map(|(_, q)| q.clone()).collect();
-        let stdout = io::stdout();
-        let mut out = stdout.lock();
-        client.batch(&queries, |i, result| match result {
-            Ok(answer) => {
-                if printed.is_ok() {
-                    printed = print_answer(&mut out, args.format, server, &answer)
-                        .and_then(|()| out.flush().map_err(Into::into));
-                }
-                let rcode = answer.message().rcode();
-                if rcode != 0 {
-                    outcome.rcode(&window[i].0, rcode);
-                }
+        Event::Failed(what) => {
+            if batch_mode {
+                eprintln!("pcaptool: {what}");
             }
-            Err(e) => {
-                let status = status_of(&e);
-                outcome.failed(status, &format!("{}: {e}", window[i].0));
-            }
-        });
-        printed
-            .as_ref()
-            .map_err(|e| anyhow::anyhow!("cannot write to standard output: {e}"))?;
-        if batch.is_none() && pending.is_empty() {
-            break;
+            Ok(())
         }
-    }
+    })
+    .map_err(|e| anyhow::anyhow!("cannot write to standard output: {e}"))?;
     // The capture is written whatever happened, so a failed exchange can be inspected.
     if let (Some(path), Some(recording)) = (&args.pcap, client.recording()) {
         let mut output = Output::create(path)?;
@@ -328,92 +272,37 @@ pub fn run(args: &Args) -> Result<()> {
             }
         }
     }
-    outcome.finish()
+    finish(tally, batch_mode)
 }
 
-/// Queries sent together: pipelined over one connection with --tcp; also how many
-/// names of a batch file are read ahead.
-const BATCH_WINDOW: usize = 256;
-
-/// How a run of queries went: the worst exit status, and the failures said so far.
-#[derive(Default)]
-struct Outcome {
-    status: u8,
-    failures: usize,
-    last: String,
-    /// A batch says each failure when it happens; a single query says it at the end.
-    batch: bool,
-}
-
-impl Outcome {
-    /// How bad a status is: an answered error rcode least, an I/O error most.
-    fn severity(status: u8) -> u8 {
-        match status {
-            0 => 0,
-            status::ERROR_RCODE => 1,
-            status::TIMEOUT => 2,
-            status::REFUSED => 3,
-            status::MALFORMED => 4,
-            2 => 5,
-            _ => 6,
-        }
-    }
-
-    fn worse(&mut self, status: u8) {
-        if Self::severity(status) > Self::severity(self.status) {
-            self.status = status;
-        }
-    }
-
-    /// A query that failed: said at once, with what was asked.
-    fn failed(&mut self, status: u8, what: &str) {
-        if self.batch {
-            eprintln!("pcaptool: {what}");
-        }
-        self.failures += 1;
-        self.last = what.to_string();
-        self.worse(status);
-    }
-
-    /// An answer with an error rcode: printed like any answer, counted.
-    fn rcode(&mut self, what: &str, rcode: u16) {
-        self.last = format!("{what}: the server answered {}", Rcode(rcode));
-        self.worse(status::ERROR_RCODE);
-    }
-
-    fn finish(self) -> Result<()> {
-        match self.status {
-            0 => Ok(()),
-            status::ERROR_RCODE if self.failures == 0 => Err(QueryFailure {
-                status: status::ERROR_RCODE,
-                message: self.last,
-            }
-            .into()),
-            status if !self.batch => Err(QueryFailure {
-                status,
-                message: self.last,
-            }
-            .into()),
-            status => Err(QueryFailure {
-                status,
-                message: format!(
-                    "{} quer{} failed (each said above)",
-                    self.failures,
-                    if self.failures == 1 { "y" } else { "ies" }
-                ),
-            }
-            .into()),
-        }
+/// The exit status of an ending (documented in --help).
+fn status_of(ending: Ending) -> u8 {
+    match ending {
+        Ending::Answered => 0,
+        Ending::ErrorRcode => status::ERROR_RCODE,
+        Ending::Timeout => status::TIMEOUT,
+        Ending::Refused => status::REFUSED,
+        Ending::Malformed => status::MALFORMED,
+        Ending::BadInput => 2,
+        Ending::Failed => 1,
     }
 }
 
-fn status_of(e: &QueryError) -> u8 {
-    match e {
-        QueryError::Timeout(_) => status::TIMEOUT,
-        QueryError::Refused(_) => status::REFUSED,
-        QueryError::Malformed { .. } => status::MALFORMED,
-        QueryError::Io { .. } => 1,
-    }
+/// The run's result: a single query says what went wrong; a batch (which said each
+/// failure as it came) how many failed.
+fn finish(tally: Tally, batch: bool) -> Result<()> {
+    let status = status_of(tally.worst);
+    let message = match tally.worst {
+        Ending::Answered => return Ok(()),
+        Ending::ErrorRcode if tally.failures == 0 => tally.last,
+        _ if !batch => tally.last,
+        _ => format!(
+            "{} quer{} failed (each said above)",
+            tally.failures,
+            if tally.failures == 1 { "y" } else { "ies" }
+        ),
+    };
+    Err(QueryFailure { status, message }.into())
 }
 
 /// The next name (and type) of a batch file; `Err` says which line is wrong and why.
@@ -428,37 +317,12 @@ fn next_ask(file: &mut NamesFile) -> Option<Result<Ask, String>> {
     })
 }
 
-/// (family, source prefix, address bytes) of --subnet.
-fn parse_subnet(text: &str) -> Result<(u16, u8, Vec<u8>)> {
-    let bad = || {
-        UsageError(format!(
-            "--subnet {text}: expected ADDRESS/PREFIX, e.g. 192.0.2.0/24"
-        ))
-    };
-    let (addr, prefix) = text.split_once('/').unwrap_or((text, ""));
-    let ip: IpAddr = addr.parse().map_err(|_| bad())?;
-    let (family, bits, octets) = match ip {
-        IpAddr::V4(a) => (1u16, 32u8, a.octets().to_vec()),
-        IpAddr::V6(a) => (2u16, 128u8, a.octets().to_vec()),
-    };
-    let prefix: u8 = if prefix.is_empty() {
-        bits
-    } else {
-        prefix.parse().map_err(|_| bad())?
-    };
-    if prefix > bits {
-        return Err(bad().into());
-    }
-    let keep = usize::from(prefix).div_ceil(8);
-    Ok((family, prefix, octets[..keep].to_vec()))
-}
-
 fn print_answer(
     out: &mut impl Write,
     style: Style,
     server: SocketAddr,
     answer: &Answer,
-) -> Result<()> {
+) -> io::Result<()> {
     match style {
         Style::Text => {
             // Only the Info text: frame, time and addresses mean little here.

@@ -14,6 +14,8 @@
 //! println!("{} answers", answer.message().answers.len());
 //! ```
 
+pub mod batch;
+
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
@@ -483,4 +485,62 @@ impl Client {
         }
         Ok(())
     }
+}
+
+/// A server as dig's `@SERVER` names it: an IPv4 or IPv6 address, with an optional port
+/// (`192.0.2.1:5353`, `[::1]:5353`; `::1` alone), port 53 by default.
+pub fn parse_server(text: &str) -> Result<SocketAddr, String> {
+    let bad =
+        || format!("'@{text}' is not an IPv4 or IPv6 server address (with an optional :PORT)");
+    if let Ok(ip) = text.parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, 53));
+    }
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    if let Some(stripped) = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+        let ip: IpAddr = stripped.parse().map_err(|_| bad())?;
+        return Ok(SocketAddr::new(ip, 53));
+    }
+    Err(bad())
+}
+
+/// The first `nameserver` of /etc/resolv.conf (a zone index such as `%eth0` dropped).
+pub fn system_server() -> Result<SocketAddr, String> {
+    let text = std::fs::read_to_string("/etc/resolv.conf")
+        .map_err(|e| format!("no @SERVER given and cannot read /etc/resolv.conf: {e}"))?;
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix("nameserver"))
+        .find_map(|rest| {
+            rest.split_whitespace()
+                .next()?
+                .split('%')
+                .next()?
+                .parse::<IpAddr>()
+                .ok()
+        })
+        .map(|ip| SocketAddr::new(ip, 53))
+        .ok_or_else(|| "no @SERVER given and /etc/resolv.conf names no nameserver".to_string())
+}
+
+/// An EDNS client subnet (RFC 7871) from `ADDRESS/PREFIX` (the whole address without a
+/// prefix): (family, source prefix, the address bytes the prefix covers).
+pub fn parse_subnet(text: &str) -> Result<(u16, u8, Vec<u8>), String> {
+    let bad = || format!("--subnet {text}: expected ADDRESS/PREFIX, e.g. 192.0.2.0/24");
+    let (addr, prefix) = text.split_once('/').unwrap_or((text, ""));
+    let ip: IpAddr = addr.parse().map_err(|_| bad())?;
+    let (family, bits, octets) = match ip {
+        IpAddr::V4(a) => (1u16, 32u8, a.octets().to_vec()),
+        IpAddr::V6(a) => (2u16, 128u8, a.octets().to_vec()),
+    };
+    let prefix: u8 = if prefix.is_empty() {
+        bits
+    } else {
+        prefix.parse().map_err(|_| bad())?
+    };
+    if prefix > bits {
+        return Err(bad());
+    }
+    let keep = usize::from(prefix).div_ceil(8);
+    Ok((family, prefix, octets[..keep].to_vec()))
 }
