@@ -88,6 +88,29 @@ pub struct Timestamp {
     pub nanos: u32,
 }
 
+impl std::str::FromStr for Timestamp {
+    type Err = String;
+
+    /// An RFC 3339 date-time (`2024-01-01T00:00:00Z`), or Unix seconds with an optional
+    /// fraction (`1700000000.5`), not before 1970.
+    fn from_str(s: &str) -> Result<Timestamp, String> {
+        let (secs, frac) = s.split_once('.').unwrap_or((s, ""));
+        if let Ok(secs) = secs.parse::<i64>() {
+            if frac.len() <= 9 && frac.chars().all(|c| c.is_ascii_digit()) && secs >= 0 {
+                let nanos = format!("{frac:0<9}").parse::<u32>().unwrap_or(0);
+                return Ok(Timestamp::new(secs, nanos));
+            }
+        }
+        let t = humantime::parse_rfc3339_weak(s).map_err(|e| {
+            format!("'{s}' is neither RFC 3339 (2024-01-01T00:00:00Z) nor Unix seconds: {e}")
+        })?;
+        let d = t
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_err(|_| format!("'{s}' is before 1970"))?;
+        Ok(Timestamp::new(d.as_secs() as i64, d.subsec_nanos()))
+    }
+}
+
 impl Timestamp {
     pub fn new(secs: i64, nanos: u32) -> Self {
         Timestamp {
@@ -199,5 +222,23 @@ mod tests {
             Timestamp::new(1, 0).add_nanos(-1),
             Timestamp::new(0, 999_999_999)
         );
+    }
+
+    #[test]
+    fn timestamps_from_text() {
+        let parse = |s: &str| s.parse::<Timestamp>();
+        assert_eq!(
+            parse("1700000000.5"),
+            Ok(Timestamp::new(1_700_000_000, 500_000_000))
+        );
+        assert_eq!(parse("1700000000"), Ok(Timestamp::new(1_700_000_000, 0)));
+        assert_eq!(parse("0.000000001"), Ok(Timestamp::new(0, 1)));
+        assert_eq!(
+            parse("2024-01-01T00:00:00Z"),
+            Ok(Timestamp::new(1_704_067_200, 0))
+        );
+        assert!(parse("yesterday").is_err());
+        assert!(parse("-5").is_err());
+        assert!(parse("1.0000000001").is_err());
     }
 }

@@ -56,10 +56,10 @@ pub struct Args {
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub top: usize,
     /// Only messages whose first question has this type (repeatable). Example: --qtype AAAA
-    #[arg(long, value_parser = parse_qtype, value_name = "TYPE")]
+    #[arg(long, value_parser = types::type_from_text, value_name = "TYPE")]
     pub qtype: Vec<u16>,
     /// Only responses with this rcode, EDNS-extended (repeatable). Example: --rcode NXDOMAIN
-    #[arg(long, value_parser = parse_rcode, value_name = "RCODE")]
+    #[arg(long, value_parser = types::rcode_from_text, value_name = "RCODE")]
     pub rcode: Vec<u16>,
     /// Only messages whose first question is this name or below it. Example: --name example.com
     #[arg(long, value_name = "SUFFIX")]
@@ -85,14 +85,6 @@ pub enum OutputFormat {
     Json,
     Csv,
     Dig,
-}
-
-fn parse_qtype(s: &str) -> Result<u16, String> {
-    types::parse_type(s).ok_or_else(|| format!("unknown record type '{s}'"))
-}
-
-fn parse_rcode(s: &str) -> Result<u16, String> {
-    types::parse_rcode(s).ok_or_else(|| format!("unknown response code '{s}'"))
 }
 
 pub fn run(args: &Args) -> Result<()> {

@@ -122,7 +122,7 @@ pub struct Common {
     pub interval: Option<Duration>,
     /// Timestamp of the first packet: RFC 3339 (2024-01-01T00:00:00Z) or Unix seconds
     /// (1700000000.5). Default: now.
-    #[arg(long, value_parser = parse_start, value_name = "TIME")]
+    #[arg(long, value_parser = clap::value_parser!(Timestamp), value_name = "TIME")]
     pub start: Option<Timestamp>,
     /// Seed for every random choice; the same arguments with --seed and --start give
     /// byte-identical files.
@@ -172,10 +172,10 @@ pub struct DnsArgs {
     #[arg(long, value_name = "FILE")]
     pub names_file: Option<PathBuf>,
     /// Query type: a mnemonic (A, AAAA, MX, TXT, HTTPS, ...), a number, or TYPEnnn.
-    #[arg(short = 't', long = "type", default_value = "A", value_parser = parse_qtype, value_name = "TYPE")]
+    #[arg(short = 't', long = "type", default_value = "A", value_parser = types::type_from_text, value_name = "TYPE")]
     pub qtype: u16,
     /// Query class: IN, CH, HS, ANY or a number.
-    #[arg(long, default_value = "IN", value_parser = parse_qclass)]
+    #[arg(long, default_value = "IN", value_parser = types::class_from_text)]
     pub class: u16,
     /// Query ID: 'random' or a fixed number (0-65535).
     #[arg(long, default_value = "random", value_name = "ID")]
@@ -205,7 +205,7 @@ pub struct DnsArgs {
     pub answers: Vec<IpAddr>,
     /// Response code of the responses: NOERROR, NXDOMAIN, SERVFAIL, REFUSED, or a
     /// number. Implies --responses; NXDOMAIN adds the parent zone's SOA.
-    #[arg(long, value_parser = parse_rcode)]
+    #[arg(long, value_parser = types::rcode_from_text)]
     pub rcode: Option<u16>,
     /// TTL of answer records.
     #[arg(long, default_value_t = 300)]
@@ -226,60 +226,7 @@ pub struct MixArgs {
 pub struct Bytes(pub Vec<u8>);
 
 fn parse_hex(s: &str) -> Result<Bytes, String> {
-    let digits: String = s
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != ':')
-        .collect();
-    let digits = digits.strip_prefix("0x").unwrap_or(&digits);
-    if !digits.len().is_multiple_of(2) {
-        return Err("odd number of hex digits".into());
-    }
-    (0..digits.len())
-        .step_by(2)
-        .map(|i| {
-            u8::from_str_radix(&digits[i..i + 2], 16)
-                .map_err(|_| format!("'{}' is not a hex byte", &digits[i..i + 2]))
-        })
-        .collect::<Result<Vec<u8>, String>>()
-        .map(Bytes)
-}
-
-fn parse_qtype(s: &str) -> Result<u16, String> {
-    types::parse_type(s)
-        .ok_or_else(|| format!("unknown query type '{s}' (try A, AAAA, MX, TXT, or a number)"))
-}
-
-fn parse_qclass(s: &str) -> Result<u16, String> {
-    types::parse_class(s).ok_or_else(|| format!("unknown class '{s}'"))
-}
-
-fn parse_rcode(s: &str) -> Result<u16, String> {
-    types::parse_rcode(s).ok_or_else(|| format!("unknown response code '{s}'"))
-}
-
-/// `--start`: RFC 3339 date-time, or Unix seconds with an optional fraction.
-fn parse_start(s: &str) -> Result<Timestamp, String> {
-    if let Some((secs, frac)) = s.split_once('.').or(Some((s, ""))) {
-        if let Ok(secs) = secs.parse::<i64>() {
-            if frac.len() <= 9 && frac.chars().all(|c| c.is_ascii_digit()) {
-                let nanos = if frac.is_empty() {
-                    0
-                } else {
-                    format!("{frac:0<9}").parse::<u32>().unwrap()
-                };
-                if secs >= 0 {
-                    return Ok(Timestamp::new(secs, nanos));
-                }
-            }
-        }
-    }
-    let t = humantime::parse_rfc3339_weak(s).map_err(|e| {
-        format!("'{s}' is neither RFC 3339 (2024-01-01T00:00:00Z) nor Unix seconds: {e}")
-    })?;
-    let d = t
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_err(|_| format!("'{s}' is before 1970"))?;
-    Ok(Timestamp::new(d.as_secs() as i64, d.subsec_nanos()))
+    gen::parse_hex(s).map(Bytes)
 }
 
 pub fn run(args: &Args) -> Result<()> {
@@ -422,36 +369,4 @@ fn dns_names(a: &DnsArgs) -> Result<Vec<Name>> {
         }
     }
     Ok(names)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn start_times() {
-        assert_eq!(
-            parse_start("1700000000.5").unwrap(),
-            Timestamp::new(1_700_000_000, 500_000_000)
-        );
-        assert_eq!(
-            parse_start("1700000000").unwrap(),
-            Timestamp::new(1_700_000_000, 0)
-        );
-        assert_eq!(
-            parse_start("2024-01-01T00:00:00Z").unwrap(),
-            Timestamp::new(1_704_067_200, 0)
-        );
-        assert!(parse_start("yesterday").is_err());
-    }
-
-    #[test]
-    fn hex_payloads() {
-        assert_eq!(
-            parse_hex("de ad:BE ef").unwrap().0,
-            [0xde, 0xad, 0xbe, 0xef]
-        );
-        assert!(parse_hex("abc").is_err());
-        assert!(parse_hex("zz").is_err());
-    }
 }

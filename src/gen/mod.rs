@@ -263,6 +263,26 @@ fn count_names(path: &std::path::Path) -> Result<u64, GenError> {
 }
 
 /// Checks `config` and resolves its defaults, before anything is written.
+/// Bytes written as hex digits, with optional spaces, colons and `0x` (`de ad:be ef`),
+/// for payloads given on a command line.
+pub fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
+    let digits: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != ':')
+        .collect();
+    let digits = digits.strip_prefix("0x").unwrap_or(&digits);
+    if !digits.len().is_multiple_of(2) {
+        return Err("odd number of hex digits".into());
+    }
+    (0..digits.len())
+        .step_by(2)
+        .map(|i| {
+            u8::from_str_radix(&digits[i..i + 2], 16)
+                .map_err(|_| format!("'{}' is not a hex byte", &digits[i..i + 2]))
+        })
+        .collect()
+}
+
 pub fn plan(config: &Config) -> Result<Plan, GenError> {
     Plan::new(config)
 }
@@ -733,4 +753,18 @@ fn dns_response(a: &DnsTraffic, query: &Message) -> Message {
         });
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hex_payloads() {
+        assert_eq!(
+            super::parse_hex("de ad:BE ef").unwrap(),
+            [0xde, 0xad, 0xbe, 0xef]
+        );
+        assert_eq!(super::parse_hex("0x0102").unwrap(), [1, 2]);
+        assert!(super::parse_hex("abc").is_err());
+        assert!(super::parse_hex("zz").is_err());
+    }
 }

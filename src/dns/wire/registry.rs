@@ -209,6 +209,22 @@ pub fn type_name(code: u16) -> Option<&'static str> {
 }
 
 /// Parses a class: `IN`, `CH`, `HS`, `NONE`, `ANY`, a number or `CLASS3`.
+/// [`parse_type`] for option values: the error says what was not understood.
+pub fn type_from_text(text: &str) -> Result<u16, String> {
+    parse_type(text)
+        .ok_or_else(|| format!("unknown record type '{text}' (try A, AAAA, MX, TXT, or a number)"))
+}
+
+/// [`parse_class`] for option values.
+pub fn class_from_text(text: &str) -> Result<u16, String> {
+    parse_class(text).ok_or_else(|| format!("unknown class '{text}'"))
+}
+
+/// [`parse_rcode`] for option values.
+pub fn rcode_from_text(text: &str) -> Result<u16, String> {
+    parse_rcode(text).ok_or_else(|| format!("unknown response code '{text}'"))
+}
+
 pub fn parse_class(text: &str) -> Option<u16> {
     lookup_code(CLASSES, text, "CLASS")
 }
