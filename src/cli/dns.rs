@@ -6,9 +6,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
-use super::{input_ended, open_inputs, warn, Progress, UsageError};
+use super::{input_ended, open_inputs, warn, Output, Progress, UsageError};
 use pcaptool::dns::decode::{decode, render, Config, Filter};
 use pcaptool::dns::view::dig::DigRender;
+use pcaptool::dns::view::parquet::{ParquetSink, TableConfig};
 use pcaptool::dns::view::stats::{StatsFormat, StatsSink};
 use pcaptool::dns::view::text::TextRender;
 use pcaptool::dns::view::LineRender;
@@ -39,10 +40,23 @@ pub struct Args {
     /// same for every number.
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub jobs: Option<u64>,
-    /// Output: text (Wireshark's Info line), json (one object per line), csv, or dig
-    /// (every message as dig shows a reply, after a line saying where it came from).
+    /// Output: text (Wireshark's Info line), json (one object per line), csv, dig
+    /// (every message as dig shows a reply, after a line saying where it came from), or
+    /// parquet (one row per query joined with its response, ENTRADA's columns; needs -o).
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+    /// The file --format parquet writes (`-` for standard output), whole or not at all.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace an existing -o file.
+    #[arg(long)]
+    pub force: bool,
+    /// The `server` column of --format parquet: the name server the capture was taken at.
+    #[arg(long, value_name = "NAME", default_value = "")]
+    pub server: String,
+    /// The `server_location` column of --format parquet.
+    #[arg(long, value_name = "LOCATION", default_value = "")]
+    pub server_location: String,
     /// Also look for DNS on this UDP/TCP port (repeatable); 53, 5353 (mDNS) and 5355
     /// (LLMNR) are always on. Example: --port 8053
     #[arg(long = "port", value_name = "PORT")]
@@ -85,6 +99,7 @@ pub enum OutputFormat {
     Json,
     Csv,
     Dig,
+    Parquet,
 }
 
 pub fn run(args: &Args) -> Result<()> {
@@ -95,12 +110,40 @@ pub fn run(args: &Args) -> Result<()> {
         ),
         None => None,
     };
-    if args.stats && matches!(args.format, OutputFormat::Csv | OutputFormat::Dig) {
+    if args.stats
+        && matches!(
+            args.format,
+            OutputFormat::Csv | OutputFormat::Dig | OutputFormat::Parquet
+        )
+    {
         return Err(UsageError(
-            "--stats prints its summary as text (the default) or json, not csv or dig".into(),
+            "--stats prints its summary as text (the default) or json, not csv, dig or parquet"
+                .into(),
         )
         .into());
     }
+    let parquet_output = match (&args.output, args.format) {
+        (Some(path), OutputFormat::Parquet) => {
+            if path.as_os_str() != "-" && path.exists() && !args.force {
+                return Err(UsageError(format!(
+                    "{} exists (use --force to replace it)",
+                    path.display()
+                ))
+                .into());
+            }
+            Some(path)
+        }
+        (None, OutputFormat::Parquet) => {
+            return Err(UsageError("--format parquet writes a file: give -o FILE".into()).into())
+        }
+        (Some(_), _) => {
+            return Err(UsageError(
+                "-o is for --format parquet; other formats go to standard output".into(),
+            )
+            .into())
+        }
+        (None, _) => None,
+    };
     let config = Config {
         ports: args.ports.clone(),
         heuristic: !args.no_heuristic,
@@ -117,7 +160,28 @@ pub fn run(args: &Args) -> Result<()> {
     let out = BufWriter::with_capacity(256 << 10, io::stdout());
     let mut tick = |offset| progress.set(offset);
     let jobs = args.jobs.map_or_else(default_jobs, |j| j as usize);
-    let result = if args.stats {
+    let result = if let Some(path) = parquet_output {
+        let mut output = Output::create(path)?;
+        let table = TableConfig {
+            server: args.server.clone(),
+            server_location: args.server_location.clone(),
+            ..TableConfig::default()
+        };
+        let written = ParquetSink::new(&mut output, table)
+            .and_then(|mut sink| decode(&mut set, &config, &mut sink, &mut tick));
+        match written {
+            Ok(report) => {
+                output.commit()?;
+                Ok(report)
+            }
+            Err(e) => {
+                output.abandon();
+                return Err(
+                    anyhow::Error::new(e).context(format!("cannot write {}", path.display()))
+                );
+            }
+        }
+    } else if args.stats {
         let format = match args.format {
             OutputFormat::Json => StatsFormat::Json,
             _ => StatsFormat::Text,
@@ -135,6 +199,7 @@ pub fn run(args: &Args) -> Result<()> {
             OutputFormat::Json => render(set, &config, LineRender::json(), out, jobs, &mut tick),
             OutputFormat::Csv => render(set, &config, LineRender::csv(), out, jobs, &mut tick),
             OutputFormat::Dig => render(set, &config, DigRender, out, jobs, &mut tick),
+            OutputFormat::Parquet => unreachable!("parquet has -o, checked above"),
         }
     };
     progress.finish();

@@ -31,7 +31,7 @@ pub fn usage<T>(message: impl Into<String>) -> Result<T> {
 /// name and renamed into place by [`Output::commit`], so that a failed run never leaves
 /// a half-written file behind.
 pub enum Output {
-    Stdout(io::StdoutLock<'static>),
+    Stdout(io::Stdout),
     File {
         file: File,
         temp: PathBuf,
@@ -47,7 +47,7 @@ impl Output {
             if stdout.is_terminal() {
                 return usage("refusing to write a binary capture to a terminal: give -o FILE or pipe the output");
             }
-            return Ok(Output::Stdout(stdout.lock()));
+            return Ok(Output::Stdout(stdout));
         }
         if path.is_dir() {
             return usage(format!(

@@ -87,7 +87,8 @@ impl MatchKey {
 /// assert_eq!((pending.len(), pending.evicted), (1, 1));
 /// ```
 pub struct Pending<V> {
-    waiting: foldhash::HashMap<MatchKey, (V, u64)>,
+    /// Each waiting entry with its place in arrival order and what it costs.
+    waiting: foldhash::HashMap<MatchKey, (V, u64, usize)>,
     /// Insertion order; entries answered since are skipped (and compacted away).
     order: std::collections::VecDeque<(u64, MatchKey)>,
     next: u64,
@@ -101,12 +102,11 @@ pub struct Pending<V> {
 impl<V> Pending<V> {
     /// A table whose entries may take `limit_bytes` (one entry always fits).
     pub fn new(limit_bytes: usize) -> Self {
-        let limit = limit_bytes;
         Pending {
             waiting: Default::default(),
             order: Default::default(),
             next: 0,
-            limit,
+            limit: limit_bytes,
             bytes: 0,
             evicted: 0,
         }
@@ -123,7 +123,7 @@ impl<V> Pending<V> {
     pub fn entry_bytes(key: &MatchKey) -> usize {
         let name = key.question.as_ref().map_or(0, |q| q.name.len() + 16);
         2 * name
-            + 2 * (std::mem::size_of::<(MatchKey, (V, u64))>() + 1)
+            + 2 * (std::mem::size_of::<(MatchKey, (V, u64, usize))>() + 1)
             + 2 * std::mem::size_of::<(u64, MatchKey)>()
     }
 
@@ -140,47 +140,70 @@ impl<V> Pending<V> {
         self.waiting.contains_key(key)
     }
 
-    /// Adds a query (replacing one with the same key); when full, the oldest leaves and
-    /// is returned.
     /// Adds a query (replacing one with the same key); when the budget is spent, the
     /// oldest leaves and is returned (names differ in length, so now and then two or
     /// more leave: the last of them is returned, all are counted in `evicted`).
     pub fn insert(&mut self, key: MatchKey, value: V) -> Option<(MatchKey, V)> {
         let mut gone = None;
-        let cost = Self::entry_bytes(&key);
-        if !self.waiting.contains_key(&key) {
-            while self.bytes + cost > self.limit && !self.waiting.is_empty() {
-                let Some((seq, oldest)) = self.order.pop_front() else {
-                    break;
-                };
-                if self.waiting.get(&oldest).is_some_and(|(_, s)| *s == seq) {
-                    if let Some((v, _)) = self.waiting.remove(&oldest) {
-                        self.bytes = self.bytes.saturating_sub(Self::entry_bytes(&oldest));
-                        self.evicted += 1;
-                        gone = Some((oldest, v));
-                    }
+        self.insert_sized(key, value, 0, |k, v| gone = Some((k, v)));
+        gone
+    }
+
+    /// Adds a query whose value holds `heap` bytes of its own beyond its size (counted
+    /// against the budget while it waits); `evicted` gets each entry that leaves to
+    /// make room, oldest first.
+    pub fn insert_sized(
+        &mut self,
+        key: MatchKey,
+        value: V,
+        heap: usize,
+        mut evicted: impl FnMut(MatchKey, V),
+    ) {
+        let cost = Self::entry_bytes(&key) + heap;
+        while self.bytes + cost > self.limit && !self.waiting.is_empty() {
+            let Some((seq, oldest)) = self.order.pop_front() else {
+                break;
+            };
+            if self.waiting.get(&oldest).is_some_and(|(_, s, _)| *s == seq) {
+                if let Some((v, _, cost)) = self.waiting.remove(&oldest) {
+                    self.bytes -= cost;
+                    self.evicted += 1;
+                    evicted(oldest, v);
                 }
             }
-            self.bytes += cost;
         }
         let seq = self.next;
         self.next += 1;
         self.order.push_back((seq, key.clone()));
-        self.waiting.insert(key, (value, seq));
-        gone
+        self.bytes += cost;
+        if let Some((_, _, replaced)) = self.waiting.insert(key, (value, seq, cost)) {
+            self.bytes -= replaced;
+        }
     }
 
     /// The query `key` answers, if it waits.
     pub fn remove(&mut self, key: &MatchKey) -> Option<V> {
-        let (value, _) = self.waiting.remove(key)?;
-        self.bytes = self.bytes.saturating_sub(Self::entry_bytes(key));
+        let (value, _, cost) = self.waiting.remove(key)?;
+        self.bytes -= cost;
         // Answered entries stay in the order queue until passed; keep it within twice
         // the table (amortised constant time).
         if self.order.len() > 2 * self.waiting.len() + 1024 {
             let waiting = &self.waiting;
             self.order
-                .retain(|(seq, k)| waiting.get(k).is_some_and(|(_, s)| s == seq));
+                .retain(|(seq, k)| waiting.get(k).is_some_and(|(_, s, _)| s == seq));
         }
         Some(value)
+    }
+
+    /// Takes every waiting entry out, oldest first.
+    pub fn drain(&mut self, mut each: impl FnMut(MatchKey, V)) {
+        while let Some((seq, key)) = self.order.pop_front() {
+            if self.waiting.get(&key).is_some_and(|(_, s, _)| *s == seq) {
+                if let Some((v, _, _)) = self.waiting.remove(&key) {
+                    each(key, v);
+                }
+            }
+        }
+        self.bytes = 0;
     }
 }

@@ -9,6 +9,7 @@ pub mod digits;
 pub mod info;
 pub mod json;
 pub mod json_rdata;
+pub mod parquet;
 pub mod stats;
 pub mod text;
 
