@@ -11,19 +11,6 @@ use pcaptool::capture::{CaptureReader, CaptureWriter, LinkType, OutputFormat, Ts
 use pcaptool::packet::{build_frame, IpSpec, LinkSpec, Mac, Transport};
 
 /// Captures in which tshark finds DNS (from the corpus index).
-fn dns_captures() -> Vec<std::path::PathBuf> {
-    corpus_index()
-        .into_iter()
-        .filter(|r| r.get("capinfos_error").is_empty() && !r.get("format").is_empty())
-        .filter(|r| {
-            r.get("tshark_dns").parse::<u64>().unwrap_or(0)
-                + r.get("mdns").parse::<u64>().unwrap_or(0)
-                > 0
-        })
-        .map(|r| r.path())
-        .collect()
-}
-
 fn stdout_of(args: &[&str]) -> String {
     let out = run(args);
     assert!(

@@ -12,19 +12,6 @@ use std::process::{Command, Stdio};
 use common::*;
 use serde_json::Value;
 
-fn dns_captures() -> Vec<PathBuf> {
-    corpus_index()
-        .into_iter()
-        .filter(|r| r.get("capinfos_error").is_empty() && !r.get("format").is_empty())
-        .filter(|r| {
-            r.get("tshark_dns").parse::<u64>().unwrap_or(0)
-                + r.get("mdns").parse::<u64>().unwrap_or(0)
-                > 0
-        })
-        .map(|r| r.path())
-        .collect()
-}
-
 /// The Python with DuckDB: `$PCAPTOOL_PYTHON`, else the project's `.venv`.
 fn python() -> PathBuf {
     let path = std::env::var_os("PCAPTOOL_PYTHON").map_or_else(

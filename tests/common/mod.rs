@@ -124,3 +124,18 @@ pub fn assert_no_panic(out: &Output, what: &str) {
         out.status
     );
 }
+
+/// The captures of the corpus with DNS in them (tshark's count of DNS or mDNS frames in
+/// `index.tsv`), readable ones only.
+pub fn dns_captures() -> Vec<PathBuf> {
+    corpus_index()
+        .into_iter()
+        .filter(|r| r.get("capinfos_error").is_empty() && !r.get("format").is_empty())
+        .filter(|r| {
+            r.get("tshark_dns").parse::<u64>().unwrap_or(0)
+                + r.get("mdns").parse::<u64>().unwrap_or(0)
+                > 0
+        })
+        .map(|r| r.path())
+        .collect()
+}
