@@ -802,16 +802,6 @@ impl Outputs {
         };
         index.is_some_and(|i| file_name(&self.table, i, self.extension) == name)
     }
-
-    /// How many files the split wrote, manifest included.
-    pub fn len(&self) -> usize {
-        self.table.len() + usize::from(self.non_ip_file.is_some()) + 1
-    }
-
-    /// Never: the manifest is always written.
-    pub fn is_empty(&self) -> bool {
-        false
-    }
 }
 
 /// Writes a file whole or not at all: under a temporary name beside it, renamed when
