@@ -1035,3 +1035,32 @@ fn split_memory_is_the_budget_plus_a_little_per_flow() {
     );
     println!("100,000 pairs, JSON manifest, --buffer 8: peak {kib} KiB");
 }
+
+#[test]
+fn a_length_field_does_not_allocate_what_the_file_does_not_hold() {
+    // Found by the reader fuzzer: a 140-byte pcap whose one record claims 60 MB made
+    // the reader allocate and zero 64 MiB before finding the file short (68 MiB peak).
+    // The buffer now grows only as the bytes arrive.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("claim.pcap");
+    let mut bytes = Vec::new();
+    for field in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 65_535, 1] {
+        bytes.extend_from_slice(&field.to_le_bytes());
+    }
+    for field in [1u32, 0, 60_000_000, 60_000_000] {
+        bytes.extend_from_slice(&field.to_le_bytes());
+    }
+    bytes.extend_from_slice(&[0x55; 100]);
+    std::fs::write(&path, &bytes).unwrap();
+    let kib = peak_kib(&["info", path.to_str().unwrap()]);
+    assert!(
+        kib < 40 * 1024,
+        "reading a 140-byte capture peaked at {kib} KiB"
+    );
+    let out = run(&["info", path.to_str().unwrap()]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("needs 60000016 bytes, only 116 remain"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

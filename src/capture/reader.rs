@@ -261,17 +261,20 @@ impl CaptureReader {
     #[inline(never)]
     fn refill(&mut self, n: usize) -> Result<bool, CaptureError> {
         if self.start + n > self.buf.len() {
-            // Move the partial record to the front; grow only for records larger than
-            // the buffer (bounded by MAX_RECORD_LEN, checked by the callers).
+            // Move the partial record to the front.
             self.buf.copy_within(self.start..self.end, 0);
             self.buf_offset += self.start as u64;
             self.end -= self.start;
             self.start = 0;
-            if n > self.buf.len() {
-                self.buf.resize(n.next_power_of_two(), 0);
-            }
         }
         while self.available() < n && !self.eof {
+            if self.end == self.buf.len() {
+                // Grow for a record larger than the buffer (bounded by MAX_RECORD_LEN,
+                // checked by the callers) as its bytes arrive, doubling: a length field
+                // claiming 64 MiB in a 1 KiB file costs no 64 MiB.
+                let grown = (self.buf.len() * 2).min(n.next_power_of_two().max(self.buf.len() + 1));
+                self.buf.resize(grown, 0);
+            }
             match self.input.read(&mut self.buf[self.end..]) {
                 Ok(0) => self.eof = true,
                 Ok(k) => self.end += k,
