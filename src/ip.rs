@@ -11,6 +11,7 @@ pub(crate) const IPV4_MIN_HEADER: usize = 20;
 const IPV4_TOTAL_LEN: usize = 2;
 pub(crate) const IPV4_ID: usize = 4;
 const IPV4_FRAGMENT: usize = 6;
+const IPV4_TTL: usize = 8;
 const IPV4_PROTOCOL: usize = 9;
 pub(crate) const IPV4_CHECKSUM: usize = 10;
 pub(crate) const IPV4_SRC: usize = 12;
@@ -18,6 +19,7 @@ pub(crate) const IPV4_DST: usize = 16;
 pub(crate) const IPV6_HEADER: usize = 40;
 const IPV6_PAYLOAD_LEN: usize = 4;
 const IPV6_NEXT_HEADER: usize = 6;
+const IPV6_HOP_LIMIT: usize = 7;
 pub(crate) const IPV6_SRC: usize = 8;
 pub(crate) const IPV6_DST: usize = 24;
 pub(crate) const L4_SRC_PORT: usize = 0;
@@ -56,6 +58,8 @@ pub struct IpHeader<'a> {
     pub dst: IpAddr,
     /// Upper-layer protocol (after IPv6 extension headers).
     pub protocol: u8,
+    /// IPv4's time to live, IPv6's hop limit.
+    pub ttl: u8,
     /// Set when this packet is a fragment (not the whole datagram).
     pub fragment: Option<Fragment>,
     /// The payload after all headers, as far as both the header's length and the
@@ -138,6 +142,7 @@ fn parse_ipv4(b: &[u8]) -> Result<IpHeader<'_>, IpError> {
         src,
         dst,
         protocol: b[IPV4_PROTOCOL],
+        ttl: b[IPV4_TTL],
         fragment,
         payload: &b[header_len..end.min(b.len())],
         cut,
@@ -199,6 +204,7 @@ fn parse_ipv6(b: &[u8]) -> Result<IpHeader<'_>, IpError> {
         src,
         dst,
         protocol: next,
+        ttl: b[IPV6_HOP_LIMIT],
         fragment,
         payload: &packet[at..],
         cut,

@@ -12,29 +12,10 @@ use std::process::{Command, Stdio};
 use common::*;
 use serde_json::Value;
 
-/// The Python with DuckDB: `$PCAPTOOL_PYTHON`, else the project's `.venv`.
-fn python() -> PathBuf {
-    let path = std::env::var_os("PCAPTOOL_PYTHON").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python3"),
-        PathBuf::from,
-    );
-    let ok = Command::new(&path)
-        .args(["-c", "import duckdb"])
-        .stdin(Stdio::null())
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        ok,
-        "{} cannot import duckdb: run .ci/run, or `python3 -m venv .venv && .venv/bin/pip install duckdb` (or set PCAPTOOL_PYTHON)",
-        path.display()
-    );
-    path
-}
-
 /// Every row of the files, by file, as DuckDB reads them.
 fn rows_by_duckdb(files: &[PathBuf]) -> HashMap<String, Vec<Value>> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/parquet_rows.py");
-    let out = Command::new(python())
+    let out = Command::new(python("duckdb"))
         .arg(script)
         .args(files)
         .stdin(Stdio::null())
@@ -315,4 +296,243 @@ fn a_damaged_capture_still_gives_a_whole_table_of_what_came_before() {
         .filter(|n| n.contains("partial"))
         .collect();
     assert!(left.is_empty(), "{left:?}");
+}
+
+/// tshark's view of each DNS frame: query types of its messages' questions, IP TTLs
+/// (IPv4 and IPv6, outer and inner), and its TCP connection's initial RTT in seconds
+/// (SYN to the ACK of the SYN-ACK, which tshark shows on most frames of the stream).
+struct Seen {
+    qtypes: Vec<i64>,
+    ttls: Vec<i64>,
+    initial_rtt: Option<f64>,
+}
+
+fn tshark_frames(capture: &Path) -> HashMap<u64, Seen> {
+    require_tool("tshark");
+    let out = Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(capture)
+        .args([
+            "-Y",
+            "dns || mdns || llmnr",
+            "-T",
+            "fields",
+            "-E",
+            "occurrence=a",
+        ])
+        .args(["-e", "frame.number", "-e", "dns.qry.type", "-e", "ip.ttl"])
+        .args([
+            "-e",
+            "ipv6.hlim",
+            "-e",
+            "tcp.analysis.initial_rtt",
+            "-e",
+            "tcp.stream",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let list = |s: &str| -> Vec<i64> { s.split(',').filter_map(|v| v.parse().ok()).collect() };
+    let mut stream_rtt: HashMap<String, f64> = HashMap::new();
+    let mut frames: HashMap<u64, (Seen, String)> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            let frame = f.first()?.parse().ok()?;
+            let mut ttls = list(f.get(2)?);
+            ttls.extend(list(f.get(3)?));
+            let stream = f.get(5).unwrap_or(&"").to_string();
+            let initial_rtt = f.get(4).and_then(|v| v.parse().ok());
+            if let Some(rtt) = initial_rtt.filter(|_| !stream.is_empty()) {
+                stream_rtt.insert(stream.clone(), rtt);
+            }
+            let seen = Seen {
+                qtypes: list(f.get(1)?),
+                ttls,
+                initial_rtt,
+            };
+            Some((frame, (seen, stream)))
+        })
+        .collect();
+    frames
+        .drain()
+        .map(|(frame, (mut seen, stream))| {
+            seen.initial_rtt = seen.initial_rtt.or(stream_rtt.get(&stream).copied());
+            (frame, seen)
+        })
+        .collect()
+}
+
+#[test]
+fn query_types_ttls_and_handshake_times_agree_with_tshark() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for capture in dns_captures() {
+        let name = capture.file_name().unwrap().to_string_lossy().into_owned();
+        let parquet = tmp.path().join(format!("{name}.parquet"));
+        run(&[
+            "dns",
+            capture.to_str().unwrap(),
+            "-q",
+            "--format",
+            "parquet",
+            "-o",
+            parquet.to_str().unwrap(),
+        ]);
+        files.push((capture, parquet));
+    }
+    let paths: Vec<PathBuf> = files.iter().map(|(_, p)| p.clone()).collect();
+    let rows = rows_by_duckdb(&paths);
+    let (mut sides, mut same_type, mut ttls, mut rtts, mut undecodable) = (0, 0, 0, 0, 0);
+    let mut differences = Vec::new();
+    for (capture, parquet) in &files {
+        let name = capture.file_name().unwrap().to_string_lossy();
+        let seen = tshark_frames(capture);
+        for row in rows.get(parquet.to_str().unwrap()).into_iter().flatten() {
+            assert_eq!(row["pcap_file"], name.as_ref(), "pcap_file");
+            let qtype = row["dns_qtype"].as_i64();
+            for side in ["query_frame", "response_frame"] {
+                let Some(frame) = row[side].as_u64() else {
+                    continue;
+                };
+                let Some(tshark) = seen.get(&frame) else {
+                    continue; // DNS tshark does not see (listed in the Info test).
+                };
+                sides += 1;
+                match qtype {
+                    Some(t) if tshark.qtypes.contains(&t) => same_type += 1,
+                    None if tshark.qtypes.is_empty() => same_type += 1,
+                    // A message whose question's name cannot be read (hostile: name too
+                    // long, bad label) has no question in the row (nor in the JSON);
+                    // tshark shows the type it reads after the broken name.
+                    None if row["dns_qdcount"].as_i64() != Some(0) => undecodable += 1,
+                    _ => differences.push(format!(
+                        "{name} frame {frame}: qtype {qtype:?}, tshark {:?}",
+                        &tshark.qtypes[..tshark.qtypes.len().min(5)]
+                    )),
+                }
+                // The row's TTL and handshake time are its first side's.
+                let first = if row["query_frame"].is_null() {
+                    "response_frame"
+                } else {
+                    "query_frame"
+                };
+                if side != first {
+                    continue;
+                }
+                let ttl = row["ip_ttl"].as_i64();
+                if ttl.is_some_and(|t| tshark.ttls.contains(&t)) {
+                    ttls += 1;
+                } else if ttl.is_some() || !tshark.ttls.is_empty() {
+                    differences.push(format!(
+                        "{name} frame {frame}: ip_ttl {ttl:?}, tshark {:?}",
+                        tshark.ttls
+                    ));
+                }
+                let rtt = row["tcp_rtt"].as_i64();
+                let irtt = tshark.initial_rtt.map(|s| (s * 1e6).round() as i64 / 1000);
+                if rtt != irtt {
+                    differences.push(format!(
+                        "{name} frame {frame}: tcp_rtt {rtt:?} ms, tshark's iRTT {:?} s",
+                        tshark.initial_rtt
+                    ));
+                } else if rtt.is_some() {
+                    rtts += 1;
+                }
+            }
+        }
+    }
+    println!(
+        "{sides} row sides in frames tshark decodes: {same_type} same query type, {undecodable} undecodable; {ttls} TTLs and {rtts} handshake times equal"
+    );
+    assert!(
+        sides > 3000 && rtts > 10,
+        "too few to compare: {sides}, {rtts}"
+    );
+    assert!(
+        undecodable * 1000 < sides,
+        "{undecodable} undecodable messages"
+    );
+    assert!(
+        differences.is_empty(),
+        "{} differences, the first:\n{}",
+        differences.len(),
+        differences[..differences.len().min(20)].join("\n")
+    );
+}
+
+#[test]
+fn a_dataset_only_ever_gains_part_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dataset = tmp.path().join("dns");
+    let capture = corpus_dir().join("dns+icmp.pcapng.gz");
+    let other = corpus_dir().join("dns-badcookie.pcap");
+    let add = |inputs: &[&Path]| {
+        let mut args = vec!["dns".to_string()];
+        args.extend(inputs.iter().map(|p| p.to_str().unwrap().to_string()));
+        args.extend(["--format", "parquet", "--partition-by", "date,server"].map(String::from));
+        args.extend(["--server", "ns/1", "-o", dataset.to_str().unwrap()].map(String::from));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let files = || -> Vec<(PathBuf, Vec<u8>)> {
+        let mut found = Vec::new();
+        let mut dirs = vec![dataset.clone()];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else {
+                    found.push((p.clone(), std::fs::read(&p).unwrap()));
+                }
+            }
+        }
+        found.sort();
+        found
+    };
+    add(&[&capture, &other]);
+    let first = files();
+    // Two days, one server level each ('/' escaped as Hive does), no temporary left.
+    let names: Vec<String> = first
+        .iter()
+        .map(|(p, _)| p.strip_prefix(&dataset).unwrap().display().to_string())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    for name in &names {
+        assert!(name.contains("/server=ns%2F1/part-"), "{name}");
+        assert!(name.ends_with(".parquet"), "{name}");
+    }
+    assert!(names[0].starts_with("date=2013-05-30/") && names[1].starts_with("date=2019-02-13/"));
+    add(&[&capture]);
+    let second = files();
+    assert_eq!(second.len(), 3, "a new part file, beside the others");
+    for (path, bytes) in &first {
+        let now = second.iter().find(|(p, _)| p == path).expect("still there");
+        assert_eq!(&now.1, bytes, "{} unchanged", path.display());
+    }
+    // DuckDB reads the partitions from the paths: dates are the rows' days.
+    let script = "import duckdb, sys\n\
+        con = duckdb.connect(); con.execute(\"SET TimeZone='UTC'\")\n\
+        print(con.sql(\"SELECT count(*), count(DISTINCT server), \
+        count(*) FILTER (strftime(time, '%Y-%m-%d') = CAST(date AS VARCHAR)), any_value(server) \
+        FROM read_parquet(?, hive_partitioning = true)\", params=[sys.argv[1] + '/**/*.parquet']).fetchall())";
+    let out = Command::new(python("duckdb"))
+        .args(["-c", script])
+        .arg(&dataset)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // 6 + 2 rows, then the first capture's 6 again.
+    assert_eq!(said.trim(), "[(14, 1, 14, 'ns/1')]");
 }

@@ -144,6 +144,34 @@ impl Timestamp {
     pub fn as_nanos(self) -> i128 {
         i128::from(self.secs) * 1_000_000_000 + i128::from(self.nanos)
     }
+
+    /// The UTC calendar date (year, month, day), proleptic Gregorian.
+    ///
+    /// ```
+    /// use pcaptool::capture::Timestamp;
+    /// assert_eq!(Timestamp::new(0, 0).date(), (1970, 1, 1));
+    /// assert_eq!(Timestamp::new(951_782_400, 0).date(), (2000, 2, 29));
+    /// assert_eq!(Timestamp::new(-1, 0).date(), (1969, 12, 31));
+    /// ```
+    pub fn date(self) -> (i64, u32, u32) {
+        // Days to a date by 400-year eras of 146,097 days, each starting on 1 March so
+        // that the leap day ends the year (H. Hinnant's civil-from-days method).
+        let days = self.secs.div_euclid(86_400) + 719_468;
+        let era = days.div_euclid(146_097);
+        let day_of_era = days.rem_euclid(146_097);
+        let year_of_era =
+            (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let shifted_month = (5 * day_of_year + 2) / 153;
+        let day = (day_of_year - (153 * shifted_month + 2) / 5 + 1) as u32;
+        let month = if shifted_month < 10 {
+            shifted_month + 3
+        } else {
+            shifted_month - 9
+        } as u32;
+        let year = year_of_era + era * 400 + i64::from(month <= 2);
+        (year, month, day)
+    }
 }
 
 impl fmt::Display for Timestamp {

@@ -2,14 +2,15 @@
 //! [`pcaptool::dns::decode`].
 
 use std::io::{self, BufWriter};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 
 use super::{input_ended, open_inputs, warn, Output, Progress, UsageError};
 use pcaptool::dns::decode::{decode, render, Config, Filter};
 use pcaptool::dns::view::dig::DigRender;
-use pcaptool::dns::view::parquet::{ParquetSink, TableConfig};
+use pcaptool::dns::view::parquet::{dataset::Layout, ParquetSink, TableConfig};
 use pcaptool::dns::view::stats::{StatsFormat, StatsSink};
 use pcaptool::dns::view::text::TextRender;
 use pcaptool::dns::view::LineRender;
@@ -45,12 +46,22 @@ pub struct Args {
     /// parquet (one row per query joined with its response, ENTRADA's columns; needs -o).
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
-    /// The file --format parquet writes (`-` for standard output), whole or not at all.
-    #[arg(short, long, value_name = "FILE")]
+    /// The file --format parquet writes (`-` for standard output), whole or not at all;
+    /// with --partition-by, the dataset's directory.
+    #[arg(short, long, value_name = "FILE|DIR")]
     pub output: Option<PathBuf>,
     /// Replace an existing -o file.
     #[arg(long)]
     pub force: bool,
+    /// Write -o DIR as a dataset in the hive layout: DIR/date=YYYY-MM-DD/part-….parquet,
+    /// with `date,server` a server=NAME level below (NAME from --server). Runs only add
+    /// part files, never replace one.
+    #[arg(long, value_name = "date|date,server", value_parser = ["date", "date,server"])]
+    pub partition_by: Option<String>,
+    /// Seconds a query waits for its response (capture time) before --format parquet
+    /// writes it as unanswered.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub match_timeout: f64,
     /// The `server` column of --format parquet: the name server the capture was taken at.
     #[arg(long, value_name = "NAME", default_value = "")]
     pub server: String,
@@ -122,7 +133,27 @@ pub fn run(args: &Args) -> Result<()> {
         )
         .into());
     }
+    if args.partition_by.is_some() && args.format != OutputFormat::Parquet {
+        return Err(UsageError("--partition-by is for --format parquet".into()).into());
+    }
+    if !(args.match_timeout >= 0.0 && args.match_timeout <= 1e9) {
+        return Err(UsageError(format!(
+            "--match-timeout {}: give seconds, 0 or more",
+            args.match_timeout
+        ))
+        .into());
+    }
     let parquet_output = match (&args.output, args.format) {
+        (Some(path), OutputFormat::Parquet) if args.partition_by.is_some() => {
+            if path.as_os_str() == "-" || (path.exists() && !path.is_dir()) {
+                return Err(UsageError(format!(
+                    "--partition-by writes a directory of files: {} is not one",
+                    path.display()
+                ))
+                .into());
+            }
+            Some(path)
+        }
         (Some(path), OutputFormat::Parquet) => {
             if path.as_os_str() != "-" && path.exists() && !args.force {
                 return Err(UsageError(format!(
@@ -161,24 +192,47 @@ pub fn run(args: &Args) -> Result<()> {
     let mut tick = |offset| progress.set(offset);
     let jobs = args.jobs.map_or_else(default_jobs, |j| j as usize);
     let result = if let Some(path) = parquet_output {
-        let mut output = Output::create(path)?;
         let table = TableConfig {
             server: args.server.clone(),
             server_location: args.server_location.clone(),
+            timeout: Duration::from_secs_f64(args.match_timeout),
+            files: set.inputs().iter().map(|i| file_name(&i.path)).collect(),
             ..TableConfig::default()
         };
-        let written = ParquetSink::new(&mut output, table)
-            .and_then(|mut sink| decode(&mut set, &config, &mut sink, &mut tick));
-        match written {
-            Ok(report) => {
-                output.commit()?;
-                Ok(report)
-            }
-            Err(e) => {
-                output.abandon();
-                return Err(
-                    anyhow::Error::new(e).context(format!("cannot write {}", path.display()))
+        if let Some(by) = &args.partition_by {
+            let layout = Layout {
+                dir: path.clone(),
+                by_server: by == "date,server",
+            };
+            let mut sink = ParquetSink::dataset(layout, table)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            let report = decode(&mut set, &config, &mut sink, &mut tick)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            if !args.quiet {
+                eprintln!(
+                    "pcaptool: {} rows ({} matched) in {} new part files under {}",
+                    sink.rows,
+                    sink.matched,
+                    sink.written().len(),
+                    path.display()
                 );
+            }
+            Ok(report)
+        } else {
+            let mut output = Output::create(path)?;
+            let written = ParquetSink::new(&mut output, table)
+                .and_then(|mut sink| decode(&mut set, &config, &mut sink, &mut tick));
+            match written {
+                Ok(report) => {
+                    output.commit()?;
+                    Ok(report)
+                }
+                Err(e) => {
+                    output.abandon();
+                    return Err(
+                        anyhow::Error::new(e).context(format!("cannot write {}", path.display()))
+                    );
+                }
             }
         }
     } else if args.stats {
@@ -219,4 +273,12 @@ pub fn run(args: &Args) -> Result<()> {
         }
     }
     input_ended(report.pass, "")
+}
+
+/// The `pcap_file` column: an input's file name (`-` for standard input).
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }

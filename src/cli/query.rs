@@ -342,6 +342,10 @@ fn print_answer(
                 tcp: answer.tcp,
                 protocol: Protocol::Dns,
                 reported_len: answer.bytes.len(),
+                ttl: None,
+                handshake_us: None,
+                file: 0,
+                file_frame: 0,
             };
             let row = Row {
                 origin,

@@ -344,12 +344,26 @@ fn read_batches(
         emit(full)
     };
     let mut frame = 0u64;
+    // Records read from each input so far, by rank.
+    let mut frames_in_file: Vec<u64> = Vec::new();
     let mut last = None;
     let pass = for_each_record(set, progress, |record| {
         frame += 1;
         if frame == 1 {
             batch.first = record.ts;
         }
+        let file = (record.section >> 32) as u32;
+        let file_frame = match frames_in_file.get_mut(file as usize) {
+            Some(n) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                frames_in_file.resize(file as usize + 1, 0);
+                frames_in_file[file as usize] = 1;
+                1
+            }
+        };
         extractor.frame(
             frame,
             record.ts,
@@ -357,17 +371,24 @@ fn read_batches(
             record.data,
             &mut |origin, msg| {
                 messages += 1;
-                batch.push(origin, msg)
+                batch.push(
+                    Origin {
+                        file,
+                        file_frame,
+                        ..origin
+                    },
+                    msg,
+                )
             },
         );
-        last = Some((frame, record.ts));
+        last = Some((frame, record.ts, file, file_frame));
         if batch.is_full() && !send(&mut batch) {
             gone = true;
             return ControlFlow::Break(());
         }
         ControlFlow::Continue(())
     });
-    if let Some((frame, ts)) = last {
+    if let Some((frame, ts, file, file_frame)) = last {
         let end = Origin {
             frame,
             ts,
@@ -378,6 +399,10 @@ fn read_batches(
             tcp: true,
             protocol: Protocol::Dns,
             reported_len: 0,
+            ttl: None,
+            handshake_us: None,
+            file,
+            file_frame,
         };
         extractor.finish(end, &mut |origin, msg| {
             messages += 1;

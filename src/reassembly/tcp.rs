@@ -42,6 +42,18 @@ pub struct Direction {
     pub dport: u16,
 }
 
+impl Direction {
+    /// The other direction of the same connection.
+    pub fn reversed(&self) -> Direction {
+        Direction {
+            src: self.dst,
+            sport: self.dport,
+            dst: self.src,
+            dport: self.sport,
+        }
+    }
+}
+
 /// The TCP fields reassembly needs.
 #[derive(Clone, Copy, Debug)]
 pub struct Segment<'a> {

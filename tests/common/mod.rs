@@ -139,3 +139,24 @@ pub fn dns_captures() -> Vec<PathBuf> {
         .map(|r| r.path())
         .collect()
 }
+
+/// The Python of the tests' readers (DuckDB, pyarrow, pyspark): `$PCAPTOOL_PYTHON`,
+/// else the project's `.venv` (which `.ci/run` creates); fails when it cannot import
+/// `module`.
+pub fn python(module: &str) -> PathBuf {
+    let path = std::env::var_os("PCAPTOOL_PYTHON").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python3"),
+        PathBuf::from,
+    );
+    let ok = Command::new(&path)
+        .args(["-c", &format!("import {module}")])
+        .stdin(Stdio::null())
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "{} cannot import {module}: run .ci/run, or `python3 -m venv .venv && .venv/bin/pip install duckdb pyarrow pyspark` (or set PCAPTOOL_PYTHON)",
+        path.display()
+    );
+    path
+}

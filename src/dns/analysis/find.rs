@@ -6,6 +6,7 @@ use crate::capture::{LinkType, Timestamp};
 use crate::dns::wire::Header;
 use crate::ip::{self, PROTO_TCP, PROTO_UDP};
 use crate::link;
+use crate::reassembly::handshake::Handshakes;
 use crate::reassembly::ipfrag::{DatagramKey, Defragmenter, Outcome};
 use crate::reassembly::tcp::{Direction, Event, Segment, TcpReassembler};
 use std::net::IpAddr;
@@ -48,6 +49,14 @@ pub struct Origin {
     /// The message's length on the wire (more than the bytes at hand when the capture
     /// cut it short).
     pub reported_len: usize,
+    /// IPv4 TTL or IPv6 hop limit of the packet that brought (or completed) it.
+    pub ttl: Option<u8>,
+    /// TCP handshake round-trip time of its connection, when the handshake was seen.
+    pub handshake_us: Option<u32>,
+    /// Rank of the input it came from in a capture set (0 for a single input), and
+    /// the frame's number in that input (as Wireshark numbers it when opening it).
+    pub file: u32,
+    pub file_frame: u64,
 }
 
 /// The protocol of a port, as Wireshark registers them (mDNS is UDP only).
@@ -89,6 +98,7 @@ pub struct Extractor {
     heuristic: bool,
     defrag: Defragmenter,
     tcp: TcpReassembler,
+    handshakes: Handshakes,
     /// TCP gaps and dropped fragments seen; the first MAX_NOTES are kept in `notes`.
     pub notes_seen: u64,
     pub notes: Vec<String>,
@@ -101,6 +111,7 @@ impl Extractor {
             heuristic,
             defrag: Defragmenter::new(),
             tcp: TcpReassembler::new(),
+            handshakes: Handshakes::new(),
             notes_seen: 0,
             notes: Vec::new(),
         }
@@ -191,6 +202,10 @@ impl Extractor {
                 tcp: false,
                 protocol,
                 reported_len: udp.reported_len,
+                ttl: Some(header.ttl),
+                handshake_us: None,
+                file: 0,
+                file_frame: frame,
             };
             found(origin, udp.payload);
             return;
@@ -199,6 +214,13 @@ impl Extractor {
         let Some(protocol) = self.by_port(tcp.sport, tcp.dport, true) else {
             return;
         };
+        let dir = Direction {
+            src: header.src,
+            sport: tcp.sport,
+            dst: header.dst,
+            dport: tcp.dport,
+        };
+        self.handshakes.segment(ts, dir, tcp.syn, tcp.ack);
         let origin = Origin {
             frame,
             ts,
@@ -209,12 +231,10 @@ impl Extractor {
             tcp: true,
             protocol,
             reported_len: 0,
-        };
-        let dir = Direction {
-            src: header.src,
-            sport: tcp.sport,
-            dst: header.dst,
-            dport: tcp.dport,
+            ttl: Some(header.ttl),
+            handshake_us: self.handshakes.rtt_us(&dir),
+            file: 0,
+            file_frame: frame,
         };
         let segment = Segment {
             seq: tcp.seq,
@@ -242,6 +262,7 @@ impl Extractor {
     /// At the end of the input: messages found behind holes that never filled.
     pub fn finish(&mut self, last: Origin, found: &mut impl FnMut(Origin, &[u8])) {
         let mut gaps = 0;
+        let handshakes = &self.handshakes;
         self.tcp.finish(
             |dir, m| {
                 let origin = Origin {
@@ -251,6 +272,8 @@ impl Extractor {
                     dport: dir.dport,
                     tcp: true,
                     protocol: Protocol::Dns,
+                    ttl: None,
+                    handshake_us: handshakes.rtt_us(&dir),
                     ..last
                 };
                 found(origin, m)

@@ -195,6 +195,28 @@ impl<V> Pending<V> {
         Some(value)
     }
 
+    /// Takes the oldest entries out while `old` says they are too old (arrival order is
+    /// time order in a capture: the first young one stops it).
+    pub fn expire(&mut self, old: impl Fn(&V) -> bool, mut each: impl FnMut(MatchKey, V)) {
+        while let Some((seq, key)) = self.order.front() {
+            match self.waiting.get(key) {
+                Some((v, s, _)) if s == seq => {
+                    if !old(v) {
+                        return;
+                    }
+                    let (_, key) = self.order.pop_front().expect("front");
+                    if let Some((v, _, cost)) = self.waiting.remove(&key) {
+                        self.bytes -= cost;
+                        each(key, v);
+                    }
+                }
+                _ => {
+                    self.order.pop_front();
+                }
+            }
+        }
+    }
+
     /// Takes every waiting entry out, oldest first.
     pub fn drain(&mut self, mut each: impl FnMut(MatchKey, V)) {
         while let Some((seq, key)) = self.order.pop_front() {

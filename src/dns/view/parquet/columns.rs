@@ -1,25 +1,7 @@
-//! DNS as a table: one Parquet row per query joined with its response (matched as
-//! `--stats` matches them), one row for each query or response left alone, with
-//! ENTRADA2's column names and types (SIDN/entrada2 `SCHEMA.md`) and a few more
-//! (`dns_proc_time_us`, `matched`, `query_frame`, `response_frame`).
-//!
-//! Memory is bounded: rows go to the Parquet writer in batches of [`BATCH_ROWS`]
-//! (a row group of about a million rows is held encoded and compressed until it is
-//! full), and queries waiting for a response are held within a byte budget; the oldest
-//! leave as unanswered rows when it is spent, the rest at the end.
-//!
-//! ```
-//! use pcaptool::dns::decode::MessageSink;
-//! use pcaptool::dns::view::parquet::{ParquetSink, TableConfig};
-//! let mut file = Vec::new();
-//! let mut sink = ParquetSink::new(&mut file, TableConfig::default()).unwrap();
-//! sink.finish().unwrap();
-//! drop(sink);
-//! assert_eq!(&file[..4], b"PAR1");
-//! ```
+//! The table's columns: the schema, the builders a batch of rows fills, and one
+//! Parquet file being written from them.
 
 use std::io::{self, Write};
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use arrow_array::builder::{
@@ -32,207 +14,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
-use crate::capture::Timestamp;
-use crate::dns::analysis::find::{Origin, Protocol};
-use crate::dns::analysis::matching::{MatchKey, Pending};
-use crate::dns::decode::{MessageSink, Row};
-use crate::dns::view::dig;
-use crate::dns::wire::registry as types;
-use crate::dns::wire::{walk_name, Flags, Message, Section};
-
-/// Rows handed to the Parquet writer at a time.
-pub const BATCH_ROWS: usize = 65_536;
-/// Rows per row group (readers skip whole groups by their statistics).
-pub const ROW_GROUP_ROWS: usize = 1 << 20;
-
-/// What the table says about where it was captured, and how long queries may wait.
-#[derive(Clone, Debug)]
-pub struct TableConfig {
-    /// The `server` column: the name server the capture was taken at.
-    pub server: String,
-    /// The `server_location` column.
-    pub server_location: String,
-    /// Memory for queries waiting for their response; beyond it the oldest are written
-    /// as unanswered rows.
-    pub pending_bytes: usize,
-}
-
-impl Default for TableConfig {
-    fn default() -> Self {
-        TableConfig {
-            server: String::new(),
-            server_location: String::new(),
-            pending_bytes: 64 << 20,
-        }
-    }
-}
-
-/// One message's part of a row: everything the row takes from it, owned (a query
-/// waits for its response after its bytes are gone).
-#[derive(Clone, Debug)]
-struct Side {
-    frame: u64,
-    ts: Timestamp,
-    src: IpAddr,
-    dst: IpAddr,
-    sport: u16,
-    dport: u16,
-    tcp: bool,
-    len: usize,
-    id: u16,
-    flags: Option<Flags>,
-    counts: Option<[u16; 4]>,
-    /// First question: name as sent, its label count, type, class.
-    question: Option<(String, i32, u16, u16)>,
-    /// The rcode with EDNS's high bits.
-    rcode: Option<u16>,
-    /// UDP size, version, DO bit, option codes.
-    edns: Option<(u16, u8, bool, Vec<u16>)>,
-    /// Client subnet as `address/source prefix`, extended DNS error codes, NSID.
-    ecs: Option<String>,
-    ext_errors: Vec<u16>,
-    nsid: Option<String>,
-    /// Records of every section but OPT: section (1 answer, 2 authority, 3
-    /// additional), type, owner name, TTL, data in presentation format.
-    records: Vec<(i32, u16, String, u32, String)>,
-    /// Targets of the answer section's CNAME records, in order.
-    cnames: Vec<String>,
-}
-
-impl Side {
-    fn of(origin: &Origin, bytes: &[u8], message: Option<&Message<'_>>) -> Side {
-        // A message too short for its header still has the ID and flags it has.
-        let word = |at: usize| {
-            bytes
-                .get(at..at + 2)
-                .map(|b| u16::from_be_bytes([b[0], b[1]]))
-        };
-        let mut side = Side {
-            frame: origin.frame,
-            ts: origin.ts,
-            src: origin.src,
-            dst: origin.dst,
-            sport: origin.sport,
-            dport: origin.dport,
-            tcp: origin.tcp,
-            len: bytes.len(),
-            id: word(0).unwrap_or(0),
-            flags: word(2).map(Flags),
-            counts: None,
-            question: None,
-            rcode: None,
-            edns: None,
-            ecs: None,
-            ext_errors: Vec::new(),
-            nsid: None,
-            records: Vec::new(),
-            cnames: Vec::new(),
-        };
-        if let Some(m) = message {
-            let h = &m.header;
-            side.counts = Some([h.qdcount, h.ancount, h.nscount, h.arcount]);
-            side.question = m.questions.first().map(|q| {
-                let mut labels = 0;
-                let mut end = None;
-                let _ = walk_name(m.bytes, q.name.offset, |_| labels += 1, &mut end);
-                // mDNS uses the class's top bit for "unicast response", as JSON says.
-                let class = if origin.protocol == Protocol::Mdns {
-                    q.qclass & 0x7fff
-                } else {
-                    q.qclass
-                };
-                (q.name.to_string(m.bytes), labels, q.qtype, class)
-            });
-            side.rcode = Some(m.rcode());
-            if let Some(e) = m.edns() {
-                for (code, value) in e.options.iter() {
-                    match code {
-                        OPTION_NSID => side.nsid = Some(nsid_text(value)),
-                        OPTION_ECS => side.ecs = ecs_text(value),
-                        OPTION_EDE if value.len() >= 2 => side
-                            .ext_errors
-                            .push(u16::from_be_bytes([value[0], value[1]])),
-                        _ => {}
-                    }
-                }
-                let codes = e.options.iter().map(|(code, _)| code).collect();
-                side.edns = Some((e.udp_size, e.version, e.dnssec_ok, codes));
-            }
-            for (section, r) in m.records() {
-                if r.rtype == types::TYPE_OPT {
-                    continue;
-                }
-                let data = dig::rdata(m.bytes, r);
-                if section == Section::Answer && r.rtype == types::TYPE_CNAME {
-                    side.cnames.push(data.trim_end_matches('.').to_string());
-                }
-                let number = match section {
-                    Section::Answer => 1,
-                    Section::Authority => 2,
-                    Section::Additional => 3,
-                };
-                side.records
-                    .push((number, r.rtype, r.name.to_string(m.bytes), r.ttl, data));
-            }
-        }
-        side
-    }
-
-    fn is_response(&self) -> bool {
-        self.flags.is_some_and(|f| f.is_response())
-    }
-
-    /// Bytes it holds beyond its size.
-    fn heap(&self) -> usize {
-        let text = |s: &Option<String>| s.as_ref().map_or(0, |s| s.len() + 16);
-        self.question.as_ref().map_or(0, |q| q.0.len() + 16)
-            + self.edns.as_ref().map_or(0, |e| 2 * e.3.len() + 16)
-            + text(&self.ecs)
-            + text(&self.nsid)
-            + 2 * self.ext_errors.len()
-            + self
-                .records
-                .iter()
-                .map(|r| std::mem::size_of_val(r) + r.2.len() + r.4.len() + 32)
-                .sum::<usize>()
-            + self.cnames.iter().map(|c| c.len() + 40).sum::<usize>()
-    }
-}
-
-const OPTION_NSID: u16 = 3;
-const OPTION_ECS: u16 = 8;
-const OPTION_EDE: u16 = 15;
-
-/// An NSID as text when it is printable ASCII (as servers set it), else as hex.
-fn nsid_text(value: &[u8]) -> String {
-    if !value.is_empty() && value.iter().all(|b| (0x20..0x7f).contains(b)) {
-        String::from_utf8_lossy(value).into_owned()
-    } else {
-        value.iter().map(|b| format!("{b:02x}")).collect()
-    }
-}
-
-/// A client subnet option (RFC 7871) as `address/source prefix`; `None` when it is not
-/// one (unknown family, address longer than the family's).
-fn ecs_text(value: &[u8]) -> Option<String> {
-    let (head, address) = value.split_at_checked(4)?;
-    let family = u16::from_be_bytes([head[0], head[1]]);
-    let prefix = head[2];
-    let ip: IpAddr = match family {
-        1 if address.len() <= 4 => {
-            let mut octets = [0u8; 4];
-            octets[..address.len()].copy_from_slice(address);
-            octets.into()
-        }
-        2 if address.len() <= 16 => {
-            let mut octets = [0u8; 16];
-            octets[..address.len()].copy_from_slice(address);
-            octets.into()
-        }
-        _ => return None,
-    };
-    Some(format!("{ip}/{prefix}"))
-}
+use super::{Side, TableConfig, Unmatched, BATCH_ROWS, ROW_GROUP_ROWS};
 
 /// The columns, in order, with their types.
 fn schema() -> Schema {
@@ -254,6 +36,7 @@ fn schema() -> Schema {
         text("dns_tld"),
         int("dns_labels"),
         int("ip_version"),
+        int("ip_ttl"),
         int("prot"),
         text("ip_src"),
         int("prot_src_port"),
@@ -302,11 +85,14 @@ fn schema() -> Schema {
         long("dns_proc_time_us"),
         int("dns_req_len"),
         int("dns_res_len"),
+        int("tcp_rtt"),
         Field::new("server", Utf8, false),
         Field::new("server_location", Utf8, false),
         Field::new("matched", Boolean, false),
+        text("unmatched_reason"),
         long("query_frame"),
         long("response_frame"),
+        text("pcap_file"),
     ])
 }
 
@@ -333,6 +119,7 @@ struct Columns {
     tld: StringBuilder,
     labels: Int32Builder,
     ip_version: Int32Builder,
+    ip_ttl: Int32Builder,
     prot: Int32Builder,
     ip_src: StringBuilder,
     src_port: Int32Builder,
@@ -359,11 +146,14 @@ struct Columns {
     proc_time_us: Int64Builder,
     req_len: Int32Builder,
     res_len: Int32Builder,
+    tcp_rtt: Int32Builder,
     server: StringBuilder,
     server_location: StringBuilder,
     matched: BooleanBuilder,
+    unmatched_reason: StringBuilder,
     query_frame: Int64Builder,
     response_frame: Int64Builder,
+    pcap_file: StringBuilder,
     rows: usize,
 }
 
@@ -378,6 +168,7 @@ impl Columns {
             tld: StringBuilder::new(),
             labels: Int32Builder::new(),
             ip_version: Int32Builder::new(),
+            ip_ttl: Int32Builder::new(),
             prot: Int32Builder::new(),
             ip_src: StringBuilder::new(),
             src_port: Int32Builder::new(),
@@ -402,17 +193,26 @@ impl Columns {
             proc_time_us: Int64Builder::new(),
             req_len: Int32Builder::new(),
             res_len: Int32Builder::new(),
+            tcp_rtt: Int32Builder::new(),
             server: StringBuilder::new(),
             server_location: StringBuilder::new(),
             matched: BooleanBuilder::new(),
+            unmatched_reason: StringBuilder::new(),
             query_frame: Int64Builder::new(),
             response_frame: Int64Builder::new(),
+            pcap_file: StringBuilder::new(),
             rows: 0,
         }
     }
 
     /// Appends the row of a query and its response (either may be missing, not both).
-    fn push(&mut self, config: &TableConfig, query: Option<&Side>, response: Option<&Side>) {
+    fn push(
+        &mut self,
+        config: &TableConfig,
+        query: Option<&Side>,
+        response: Option<&Side>,
+        unmatched: Option<Unmatched>,
+    ) {
         let Some(first) = query.or(response) else {
             return;
         };
@@ -459,6 +259,7 @@ impl Columns {
         }
         self.ip_version
             .append_value(if first.src.is_ipv4() { 4 } else { 6 });
+        self.ip_ttl.append_option(first.ttl.map(i32::from));
         self.prot.append_value(if first.tcp { 6 } else { 17 });
         self.ip_src.append_value(first.src.to_string());
         self.src_port.append_value(i32::from(first.sport));
@@ -585,14 +386,24 @@ impl Columns {
         let len = |s: Option<&Side>| s.map(|s| s.len.min(i32::MAX as usize) as i32);
         self.req_len.append_option(len(query));
         self.res_len.append_option(len(response));
+        self.tcp_rtt.append_option(
+            query
+                .and_then(|q| q.handshake_us)
+                .or_else(|| response.and_then(|r| r.handshake_us))
+                .map(|us| (us / 1000) as i32),
+        );
         self.server.append_value(&config.server);
         self.server_location.append_value(&config.server_location);
         self.matched
             .append_value(query.is_some() && response.is_some());
+        self.unmatched_reason
+            .append_option(unmatched.map(Unmatched::name));
         self.query_frame
             .append_option(query.map(|q| q.frame as i64));
         self.response_frame
             .append_option(response.map(|r| r.frame as i64));
+        self.pcap_file
+            .append_option(config.files.get(first.file as usize));
         self.rows += 1;
     }
 
@@ -607,6 +418,7 @@ impl Columns {
             Arc::new(self.tld.finish()),
             Arc::new(self.labels.finish()),
             Arc::new(self.ip_version.finish()),
+            Arc::new(self.ip_ttl.finish()),
             Arc::new(self.prot.finish()),
             Arc::new(self.ip_src.finish()),
             Arc::new(self.src_port.finish()),
@@ -637,57 +449,70 @@ impl Columns {
             Arc::new(self.proc_time_us.finish()),
             Arc::new(self.req_len.finish()),
             Arc::new(self.res_len.finish()),
+            Arc::new(self.tcp_rtt.finish()),
             Arc::new(self.server.finish()),
             Arc::new(self.server_location.finish()),
             Arc::new(self.matched.finish()),
+            Arc::new(self.unmatched_reason.finish()),
             Arc::new(self.query_frame.finish()),
             Arc::new(self.response_frame.finish()),
+            Arc::new(self.pcap_file.finish()),
         ]);
         self.rows = 0;
         RecordBatch::try_new(schema.clone(), columns).map_err(io::Error::other)
     }
 }
 
-/// Writes the transaction table of the messages it gets, as Parquet, into `out`.
-pub struct ParquetSink<W: Write + Send> {
-    config: TableConfig,
-    schema: Arc<Schema>,
-    writer: Option<ArrowWriter<W>>,
+/// One Parquet file being written: the rows being gathered and the writer.
+pub(super) struct Table<W: Write + Send> {
     columns: Columns,
-    pending: Pending<Side>,
-    /// Rows written (or in the batch being filled), and of them matched.
-    pub rows: u64,
-    pub matched: u64,
+    schema: Arc<Schema>,
+    writer: ArrowWriter<W>,
+    /// The columns the file holds, by index, when not all (a partition's path holds
+    /// the others).
+    keep: Option<Vec<usize>>,
 }
 
-impl<W: Write + Send> ParquetSink<W> {
-    pub fn new(out: W, config: TableConfig) -> io::Result<ParquetSink<W>> {
+impl<W: Write + Send> Table<W> {
+    /// A table of every column but those named in `without`.
+    pub(super) fn new(out: W, without: &[&str]) -> io::Result<Table<W>> {
         let schema = Arc::new(schema());
+        let keep: Vec<usize> = (0..schema.fields().len())
+            .filter(|&i| !without.contains(&schema.field(i).name().as_str()))
+            .collect();
+        let (file_schema, keep) = if keep.len() == schema.fields().len() {
+            (schema.clone(), None)
+        } else {
+            (
+                Arc::new(schema.project(&keep).map_err(io::Error::other)?),
+                Some(keep),
+            )
+        };
         let properties = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::default()))
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
             .set_column_bloom_filter_enabled("dns_domainname".into(), true)
             .set_created_by(format!("pcaptool {}", env!("CARGO_PKG_VERSION")))
             .build();
-        let writer = ArrowWriter::try_new(out, schema.clone(), Some(properties))
-            .map_err(io::Error::other)?;
-        Ok(ParquetSink {
-            pending: Pending::new(config.pending_bytes),
-            config,
-            schema,
-            writer: Some(writer),
+        let writer =
+            ArrowWriter::try_new(out, file_schema, Some(properties)).map_err(io::Error::other)?;
+        Ok(Table {
             columns: Columns::new(),
-            rows: 0,
-            matched: 0,
+            schema,
+            writer,
+            keep,
         })
     }
 
-    fn row(&mut self, query: Option<&Side>, response: Option<&Side>) -> io::Result<()> {
-        self.columns.push(&self.config, query, response);
-        self.rows += 1;
-        if query.is_some() && response.is_some() {
-            self.matched += 1;
-        }
+    /// Appends a row; a full batch goes to the writer.
+    pub(super) fn push(
+        &mut self,
+        config: &TableConfig,
+        query: Option<&Side>,
+        response: Option<&Side>,
+        unmatched: Option<Unmatched>,
+    ) -> io::Result<()> {
+        self.columns.push(config, query, response, unmatched);
         if self.columns.rows >= BATCH_ROWS {
             self.flush()?;
         }
@@ -698,56 +523,16 @@ impl<W: Write + Send> ParquetSink<W> {
         if self.columns.rows == 0 {
             return Ok(());
         }
-        let batch = self.columns.take(&self.schema)?;
-        match self.writer.as_mut() {
-            Some(w) => w.write(&batch).map_err(io::Error::other),
-            None => Ok(()),
+        let mut batch = self.columns.take(&self.schema)?;
+        if let Some(keep) = &self.keep {
+            batch = batch.project(keep).map_err(io::Error::other)?;
         }
-    }
-}
-
-impl<W: Write + Send> MessageSink for ParquetSink<W> {
-    fn message(&mut self, row: &Row<'_>) -> io::Result<()> {
-        let side = Side::of(&row.origin, row.bytes, row.message.as_ref());
-        let Some(m) = row.message.as_ref() else {
-            // Shorter than a header: a row of its own, by the QR bit it has, if any.
-            return if side.is_response() {
-                self.row(None, Some(&side))
-            } else {
-                self.row(Some(&side), None)
-            };
-        };
-        let key = MatchKey::of(&row.origin, m);
-        if m.header.flags.is_response() {
-            match self.pending.remove(&key) {
-                Some(query) => self.row(Some(&query), Some(&side)),
-                None => self.row(None, Some(&side)),
-            }
-        } else if self.pending.contains(&key) {
-            // A retransmission: the first query waits on; this one is a row alone.
-            self.row(Some(&side), None)
-        } else {
-            let heap = side.heap();
-            let mut gone = Vec::new();
-            self.pending
-                .insert_sized(key, side, heap, |_, query| gone.push(query));
-            for query in gone {
-                self.row(Some(&query), None)?;
-            }
-            Ok(())
-        }
+        self.writer.write(&batch).map_err(io::Error::other)
     }
 
-    fn finish(&mut self) -> io::Result<()> {
-        let mut left = Vec::new();
-        self.pending.drain(|_, query| left.push(query));
-        for query in left {
-            self.row(Some(&query), None)?;
-        }
+    /// Writes what is left and the footer; gives the output back.
+    pub(super) fn close(mut self) -> io::Result<W> {
         self.flush()?;
-        if let Some(writer) = self.writer.take() {
-            writer.close().map_err(io::Error::other)?;
-        }
-        Ok(())
+        self.writer.into_inner().map_err(io::Error::other)
     }
 }
