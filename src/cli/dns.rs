@@ -219,16 +219,22 @@ pub fn run(args: &Args) -> Result<()> {
             }
             Ok(report)
         } else {
-            let mut output = Output::create(path)?;
-            let written = ParquetSink::new(&mut output, table)
-                .and_then(|mut sink| decode(&mut set, &config, &mut sink, &mut tick));
+            let output = Output::create(path)?;
+            let temp = output.temp_path();
+            let written = ParquetSink::new(output, table).and_then(|mut sink| {
+                let report = decode(&mut set, &config, &mut sink, &mut tick)?;
+                Ok((report, sink.into_output()))
+            });
             match written {
-                Ok(report) => {
+                Ok((report, Some(output))) => {
                     output.commit()?;
                     Ok(report)
                 }
+                Ok((_, None)) => unreachable!("a finished sink gives its output back"),
                 Err(e) => {
-                    output.abandon();
+                    if let Some(temp) = temp {
+                        let _ = std::fs::remove_file(temp);
+                    }
                     return Err(
                         anyhow::Error::new(e).context(format!("cannot write {}", path.display()))
                     );

@@ -84,6 +84,15 @@ impl Output {
         }
     }
 
+    /// The temporary file being written, if any (to remove after a failure when the
+    /// output itself is gone).
+    pub fn temp_path(&self) -> Option<PathBuf> {
+        match self {
+            Output::Stdout(_) => None,
+            Output::File { temp, .. } => Some(temp.clone()),
+        }
+    }
+
     /// Removes the partial file after a failure.
     pub fn abandon(self) {
         if let Output::File { temp, .. } = self {

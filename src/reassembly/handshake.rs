@@ -19,7 +19,9 @@
 //! assert_eq!(h.rtt_us(&server), Some(25_000));
 //! ```
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use foldhash::HashMap;
 
 use crate::capture::Timestamp;
 use crate::reassembly::tcp::Direction;
@@ -43,6 +45,12 @@ pub struct Handshakes {
     connections: HashMap<Direction, State>,
     /// Connections in the order their SYN came, for forgetting the oldest.
     order: VecDeque<Direction>,
+    /// Connections whose SYN-ACK came and whose ACK has not: while there are none, an
+    /// ACK (every data segment has one) needs no look-up.
+    awaiting_ack: usize,
+    /// Connections whose handshake completed: while there are none, no message has a
+    /// handshake time.
+    done: usize,
 }
 
 impl Handshakes {
@@ -55,14 +63,17 @@ impl Handshakes {
         match (syn, ack) {
             (true, false) => {
                 // A new connection (or the same ports again): start over.
-                if self.connections.insert(dir, State::Syn(ts)).is_none() {
-                    self.order.push_back(dir);
-                    while self.connections.len() > MAX_CONNECTIONS {
-                        match self.order.pop_front() {
-                            Some(old) => {
-                                self.connections.remove(&old);
+                match self.connections.insert(dir, State::Syn(ts)) {
+                    Some(old) => self.forget(old),
+                    None => {
+                        self.order.push_back(dir);
+                        while self.connections.len() > MAX_CONNECTIONS {
+                            let Some(oldest) = self.order.pop_front() else {
+                                break;
+                            };
+                            if let Some(old) = self.connections.remove(&oldest) {
+                                self.forget(old);
                             }
-                            None => break,
                         }
                     }
                 }
@@ -71,17 +82,21 @@ impl Handshakes {
                 if let Some(state) = self.connections.get_mut(&dir.reversed()) {
                     if let State::Syn(syn) = *state {
                         *state = State::SynAck(syn);
+                        self.awaiting_ack += 1;
                     }
                 }
             }
-            (false, true) => {
+            (false, true) if self.awaiting_ack > 0 => {
                 if let Some(state) = self.connections.get_mut(&dir) {
                     if let State::SynAck(syn) = *state {
                         let micros = (ts.as_nanos() - syn.as_nanos()) / 1000;
                         *state = State::Done(micros.clamp(0, i128::from(u32::MAX)) as u32);
+                        self.awaiting_ack -= 1;
+                        self.done += 1;
                     }
                 }
             }
+            (false, true) => {}
             (false, false) => {}
         }
         // The order queue keeps no more than twice the table (entries of connections
@@ -92,9 +107,21 @@ impl Handshakes {
         }
     }
 
+    /// Keeps the counts right when a connection's state leaves the table.
+    fn forget(&mut self, state: State) {
+        match state {
+            State::SynAck(_) => self.awaiting_ack -= 1,
+            State::Done(_) => self.done -= 1,
+            State::Syn(_) => {}
+        }
+    }
+
     /// The handshake time of the connection a segment in either direction belongs to,
     /// when its handshake was seen whole.
     pub fn rtt_us(&self, dir: &Direction) -> Option<u32> {
+        if self.done == 0 {
+            return None;
+        }
         [dir, &dir.reversed()]
             .into_iter()
             .find_map(|d| match self.connections.get(d) {

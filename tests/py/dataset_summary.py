@@ -68,7 +68,9 @@ def with_spark(dirs):
     )
     spark.sparkContext.setLogLevel("ERROR")
     for d in dirs:
-        df = spark.read.parquet(d)
+        # As the README's Spark SQL example reads a dataset.
+        spark.sql(f"CREATE OR REPLACE TEMPORARY VIEW dns USING parquet OPTIONS (path '{d}')")
+        df = spark.sql("SELECT * FROM dns")
         print(json.dumps(summary(df.columns, [tuple(r) for r in df.collect()])))
     spark.stop()
 

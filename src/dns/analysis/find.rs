@@ -232,7 +232,7 @@ impl Extractor {
             protocol,
             reported_len: 0,
             ttl: Some(header.ttl),
-            handshake_us: self.handshakes.rtt_us(&dir),
+            handshake_us: None,
             file: 0,
             file_frame: frame,
         };
@@ -244,8 +244,20 @@ impl Extractor {
             payload: tcp.payload,
         };
         let mut gaps = Vec::new();
+        let handshakes = &self.handshakes;
+        // The handshake time is looked up only for segments that complete a message.
+        let with_handshake = |m: &[u8]| {
+            let handshake_us = handshakes.rtt_us(&dir);
+            found(
+                Origin {
+                    handshake_us,
+                    ..origin
+                },
+                m,
+            )
+        };
         self.tcp
-            .push(ts, dir, segment, |m| found(origin, m), |e| gaps.push(e));
+            .push(ts, dir, segment, with_handshake, |e| gaps.push(e));
         for Event::Gap { missing, resynced } in gaps {
             let how = if resynced {
                 "resynchronised"

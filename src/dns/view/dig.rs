@@ -16,12 +16,19 @@ use crate::dns::wire::{Message, NameRef, Record};
 /// not fit its type, as RFC 3597 `\\# len hex`.
 pub fn rdata(msg: &[u8], r: &Record) -> String {
     let mut out = String::new();
+    write_rdata(&mut out, msg, r);
+    out
+}
+
+/// Appends what [`rdata`] returns to `out`.
+pub fn write_rdata(out: &mut String, msg: &[u8], r: &Record) {
+    let start = out.len();
     let data = r.rdata(msg);
     let typed = RData::parse(msg, r)
         .ok()
-        .and_then(|parsed| presentation(msg, &parsed, &mut out));
+        .and_then(|parsed| presentation(msg, &parsed, out));
     if typed.is_none() {
-        out.clear();
+        out.truncate(start);
         let _ = write!(out, "\\# {}", data.len());
         if !data.is_empty() {
             out.push(' ');
@@ -30,7 +37,6 @@ pub fn rdata(msg: &[u8], r: &Record) -> String {
             }
         }
     }
-    out
 }
 
 /// A name with its final dot (the root is `.`).

@@ -2,7 +2,8 @@
 //! Parquet file being written from them.
 
 use std::io::{self, Write};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
+use std::thread;
 
 use arrow_array::builder::{
     BooleanBuilder, Int32Builder, Int64Builder, ListBuilder, StringBuilder, StructBuilder,
@@ -12,9 +13,13 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 
-use super::{Side, TableConfig, Unmatched, BATCH_ROWS, ROW_GROUP_ROWS};
+use super::{Parts, Side, TableConfig, Unmatched, BATCH_ROWS, ROW_GROUP_ROWS};
+use crate::dns::view::{dig, digits};
+use crate::dns::wire::registry as types;
+use crate::dns::wire::{Message, Section};
 
 /// The columns, in order, with their types.
 fn schema() -> Schema {
@@ -155,6 +160,10 @@ struct Columns {
     response_frame: Int64Builder,
     pcap_file: StringBuilder,
     rows: usize,
+    /// Reused for text on its way into a builder.
+    scratch: Vec<u8>,
+    text: String,
+    name: String,
 }
 
 impl Columns {
@@ -201,18 +210,21 @@ impl Columns {
             query_frame: Int64Builder::new(),
             response_frame: Int64Builder::new(),
             pcap_file: StringBuilder::new(),
+            scratch: Vec::new(),
+            text: String::new(),
+            name: String::new(),
             rows: 0,
         }
     }
 
     /// Appends the row of a query and its response (either may be missing, not both).
-    fn push(
-        &mut self,
-        config: &TableConfig,
-        query: Option<&Side>,
-        response: Option<&Side>,
-        unmatched: Option<Unmatched>,
-    ) {
+    fn push(&mut self, config: &TableConfig, parts: Parts<'_>) {
+        let Parts {
+            query,
+            response,
+            live,
+            unmatched,
+        } = parts;
         let Some(first) = query.or(response) else {
             return;
         };
@@ -261,9 +273,15 @@ impl Columns {
             .append_value(if first.src.is_ipv4() { 4 } else { 6 });
         self.ip_ttl.append_option(first.ttl.map(i32::from));
         self.prot.append_value(if first.tcp { 6 } else { 17 });
-        self.ip_src.append_value(first.src.to_string());
+        self.scratch.clear();
+        digits::push_ip(&mut self.scratch, first.src);
+        self.ip_src
+            .append_value(std::str::from_utf8(&self.scratch).unwrap_or_default());
         self.src_port.append_value(i32::from(first.sport));
-        self.ip_dst.append_value(first.dst.to_string());
+        self.scratch.clear();
+        digits::push_ip(&mut self.scratch, first.dst);
+        self.ip_dst
+            .append_value(std::str::from_utf8(&self.scratch).unwrap_or_default());
         self.dst_port.append_value(i32::from(first.dport));
         let flag = |first: Option<&Side>, second: Option<&Side>, mask: u16| {
             first
@@ -335,30 +353,13 @@ impl Columns {
         self.nsid
             .append_option(said.and_then(|s| s.nsid.as_deref()));
         match said {
+            Some(_) if live.is_some() => {
+                let m = live.expect("live");
+                self.live_records(m);
+            }
             Some(s) if s.counts.is_some() => {
                 for (section, rtype, name, ttl, data) in &s.records {
-                    let entry = self.rdata.values();
-                    entry
-                        .field_builder::<Int32Builder>(0)
-                        .expect("section")
-                        .append_value(*section);
-                    entry
-                        .field_builder::<Int32Builder>(1)
-                        .expect("type")
-                        .append_value(i32::from(*rtype));
-                    entry
-                        .field_builder::<StringBuilder>(2)
-                        .expect("data")
-                        .append_value(data);
-                    entry
-                        .field_builder::<StringBuilder>(3)
-                        .expect("name")
-                        .append_value(name);
-                    entry
-                        .field_builder::<Int64Builder>(4)
-                        .expect("ttl")
-                        .append_value(i64::from(*ttl));
-                    entry.append(true);
+                    self.record(*section, *rtype, name, *ttl, data);
                 }
                 self.rdata.append(true);
                 for cname in &s.cnames {
@@ -405,6 +406,57 @@ impl Columns {
         self.pcap_file
             .append_option(config.files.get(first.file as usize));
         self.rows += 1;
+    }
+
+    /// One `dns_rdata` entry.
+    fn record(&mut self, section: i32, rtype: u16, name: &str, ttl: u32, data: &str) {
+        let entry = self.rdata.values();
+        entry
+            .field_builder::<Int32Builder>(0)
+            .expect("section")
+            .append_value(section);
+        entry
+            .field_builder::<Int32Builder>(1)
+            .expect("type")
+            .append_value(i32::from(rtype));
+        entry
+            .field_builder::<StringBuilder>(2)
+            .expect("data")
+            .append_value(data);
+        entry
+            .field_builder::<StringBuilder>(3)
+            .expect("name")
+            .append_value(name);
+        entry
+            .field_builder::<Int64Builder>(4)
+            .expect("ttl")
+            .append_value(i64::from(ttl));
+        entry.append(true);
+    }
+
+    /// The records and CNAME chain of the message being written, read from it (as
+    /// [`Side::of`] copies them for a query that waits).
+    fn live_records(&mut self, m: &Message<'_>) {
+        let (mut text, mut name) = (
+            std::mem::take(&mut self.text),
+            std::mem::take(&mut self.name),
+        );
+        for (section, r) in m.records() {
+            if r.rtype == types::TYPE_OPT {
+                continue;
+            }
+            text.clear();
+            name.clear();
+            dig::write_rdata(&mut text, m.bytes, r);
+            r.name.write_to(m.bytes, &mut name);
+            self.record(super::section_number(section), r.rtype, &name, r.ttl, &text);
+            if section == Section::Answer && r.rtype == types::TYPE_CNAME {
+                self.cname.values().append_value(text.trim_end_matches('.'));
+            }
+        }
+        self.rdata.append(true);
+        self.cname.append(true);
+        (self.text, self.name) = (text, name);
     }
 
     /// The rows so far as a batch; the builders start again empty.
@@ -463,17 +515,33 @@ impl Columns {
     }
 }
 
-/// One Parquet file being written: the rows being gathered and the writer.
-pub(super) struct Table<W: Write + Send> {
+/// Text columns with a value of their own in most rows: min/max statistics would cost
+/// time (a comparison of strings per value) and prune nothing.
+const WITHOUT_STATISTICS: &[&str] = &[
+    "dns_qname_full",
+    "ip_src",
+    "ip_dst",
+    "edns_ecs",
+    "edns_nsid",
+    "dns_rdata.list.item.data",
+    "dns_rdata.list.item.name",
+    "dns_cname.list.item",
+];
+
+/// One Parquet file being written: the rows being gathered on the caller's thread, the
+/// encoding and compression on a thread of its own (batches go to it through a short
+/// queue, so memory stays bounded).
+pub(super) struct Table<W: Write + Send + 'static> {
     columns: Columns,
     schema: Arc<Schema>,
-    writer: ArrowWriter<W>,
     /// The columns the file holds, by index, when not all (a partition's path holds
     /// the others).
     keep: Option<Vec<usize>>,
+    to_encoder: Option<mpsc::SyncSender<RecordBatch>>,
+    encoder: Option<thread::JoinHandle<io::Result<W>>>,
 }
 
-impl<W: Write + Send> Table<W> {
+impl<W: Write + Send + 'static> Table<W> {
     /// A table of every column but those named in `without`.
     pub(super) fn new(out: W, without: &[&str]) -> io::Result<Table<W>> {
         let schema = Arc::new(schema());
@@ -488,31 +556,41 @@ impl<W: Write + Send> Table<W> {
                 Some(keep),
             )
         };
-        let properties = WriterProperties::builder()
+        let mut properties = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::default()))
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+            .set_statistics_enabled(EnabledStatistics::Chunk)
             .set_column_bloom_filter_enabled("dns_domainname".into(), true)
-            .set_created_by(format!("pcaptool {}", env!("CARGO_PKG_VERSION")))
-            .build();
-        let writer =
-            ArrowWriter::try_new(out, file_schema, Some(properties)).map_err(io::Error::other)?;
+            .set_created_by(format!("pcaptool {}", env!("CARGO_PKG_VERSION")));
+        for column in WITHOUT_STATISTICS {
+            properties = properties.set_column_statistics_enabled(
+                ColumnPath::new(column.split('.').map(String::from).collect()),
+                EnabledStatistics::None,
+            );
+        }
+        let mut writer = ArrowWriter::try_new(out, file_schema, Some(properties.build()))
+            .map_err(io::Error::other)?;
+        let (to_encoder, batches) = mpsc::sync_channel::<RecordBatch>(2);
+        let encoder = thread::Builder::new()
+            .name("pcaptool-parquet".into())
+            .spawn(move || {
+                for batch in batches {
+                    writer.write(&batch).map_err(io::Error::other)?;
+                }
+                writer.into_inner().map_err(io::Error::other)
+            })?;
         Ok(Table {
             columns: Columns::new(),
             schema,
-            writer,
             keep,
+            to_encoder: Some(to_encoder),
+            encoder: Some(encoder),
         })
     }
 
-    /// Appends a row; a full batch goes to the writer.
-    pub(super) fn push(
-        &mut self,
-        config: &TableConfig,
-        query: Option<&Side>,
-        response: Option<&Side>,
-        unmatched: Option<Unmatched>,
-    ) -> io::Result<()> {
-        self.columns.push(config, query, response, unmatched);
+    /// Appends a row; a full batch goes to the encoder.
+    pub(super) fn push(&mut self, config: &TableConfig, parts: Parts<'_>) -> io::Result<()> {
+        self.columns.push(config, parts);
         if self.columns.rows >= BATCH_ROWS {
             self.flush()?;
         }
@@ -527,12 +605,27 @@ impl<W: Write + Send> Table<W> {
         if let Some(keep) = &self.keep {
             batch = batch.project(keep).map_err(io::Error::other)?;
         }
-        self.writer.write(&batch).map_err(io::Error::other)
+        let sent = self.to_encoder.as_ref().map(|to| to.send(batch));
+        match sent {
+            Some(Ok(())) => Ok(()),
+            // The encoder stopped: its error says why.
+            _ => self.join().map(drop),
+        }
+    }
+
+    /// Waits for the encoder to finish what it was given; its output or its error.
+    fn join(&mut self) -> io::Result<W> {
+        self.to_encoder = None;
+        match self.encoder.take().map(thread::JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => Err(io::Error::other("the Parquet encoder stopped earlier")),
+        }
     }
 
     /// Writes what is left and the footer; gives the output back.
     pub(super) fn close(mut self) -> io::Result<W> {
         self.flush()?;
-        self.writer.into_inner().map_err(io::Error::other)
+        self.join()
     }
 }

@@ -11,7 +11,7 @@ use std::io::{self, BufWriter};
 use std::path::PathBuf;
 
 use super::columns::Table;
-use super::{Side, TableConfig, Unmatched};
+use super::{Parts, TableConfig};
 
 /// Days whose files are open at once; a row of another day closes the least recently
 /// used (a later row of that day starts a new part file). Each open day holds up to a
@@ -70,14 +70,8 @@ impl Dataset {
     }
 
     /// Appends a row to the part of the day of its time.
-    pub(super) fn push(
-        &mut self,
-        config: &TableConfig,
-        query: Option<&Side>,
-        response: Option<&Side>,
-        unmatched: Option<Unmatched>,
-    ) -> io::Result<()> {
-        let Some(first) = query.or(response) else {
+    pub(super) fn push(&mut self, config: &TableConfig, parts: Parts<'_>) -> io::Result<()> {
+        let Some(first) = parts.query.or(parts.response) else {
             return Ok(());
         };
         let day = first.ts.secs.div_euclid(86_400);
@@ -88,7 +82,7 @@ impl Dataset {
         };
         let part = &mut self.open[at];
         part.last_used = self.clock;
-        part.table.push(config, query, response, unmatched)
+        part.table.push(config, parts)
     }
 
     fn open_part(&mut self, day: i64, ts: crate::capture::Timestamp) -> io::Result<usize> {

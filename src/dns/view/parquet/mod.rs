@@ -11,10 +11,9 @@
 //! ```
 //! use pcaptool::dns::decode::MessageSink;
 //! use pcaptool::dns::view::parquet::{ParquetSink, TableConfig};
-//! let mut file = Vec::new();
-//! let mut sink = ParquetSink::new(&mut file, TableConfig::default()).unwrap();
+//! let mut sink = ParquetSink::new(Vec::new(), TableConfig::default()).unwrap();
 //! sink.finish().unwrap();
-//! drop(sink);
+//! let file = sink.into_output().unwrap();
 //! assert_eq!(&file[..4], b"PAR1");
 //! ```
 
@@ -76,6 +75,18 @@ impl Unmatched {
     }
 }
 
+/// The parts of one row: a query, its response, or both.
+#[derive(Clone, Copy)]
+struct Parts<'a> {
+    query: Option<&'a Side>,
+    response: Option<&'a Side>,
+    /// The message just decoded when it is the response, or the query of a row
+    /// without response: its records are written from it directly (a waiting query
+    /// keeps owned copies of its own).
+    live: Option<&'a Message<'a>>,
+    unmatched: Option<Unmatched>,
+}
+
 /// What the table says about where it was captured, and how long queries may wait.
 #[derive(Clone, Debug)]
 pub struct TableConfig {
@@ -98,7 +109,7 @@ impl Default for TableConfig {
         TableConfig {
             server: String::new(),
             server_location: String::new(),
-            pending_bytes: 64 << 20,
+            pending_bytes: 32 << 20,
             timeout: DEFAULT_TIMEOUT,
             files: Vec::new(),
         }
@@ -142,7 +153,14 @@ struct Side {
 }
 
 impl Side {
-    fn of(origin: &Origin, bytes: &[u8], message: Option<&Message<'_>>) -> Side {
+    /// `keep_records`: copy the records (a query that may wait); else they are read
+    /// from the message when the row is written.
+    fn of(
+        origin: &Origin,
+        bytes: &[u8],
+        message: Option<&Message<'_>>,
+        keep_records: bool,
+    ) -> Side {
         // A message too short for its header still has the ID and flags it has.
         let word = |at: usize| {
             bytes
@@ -203,21 +221,19 @@ impl Side {
                 let codes = e.options.iter().map(|(code, _)| code).collect();
                 side.edns = Some((e.udp_size, e.version, e.dnssec_ok, codes));
             }
-            for (section, r) in m.records() {
-                if r.rtype == types::TYPE_OPT {
-                    continue;
-                }
+            let records = m.records().filter(|(_, r)| r.rtype != types::TYPE_OPT);
+            for (section, r) in records.take(if keep_records { usize::MAX } else { 0 }) {
                 let data = dig::rdata(m.bytes, r);
                 if section == Section::Answer && r.rtype == types::TYPE_CNAME {
                     side.cnames.push(data.trim_end_matches('.').to_string());
                 }
-                let number = match section {
-                    Section::Answer => 1,
-                    Section::Authority => 2,
-                    Section::Additional => 3,
-                };
-                side.records
-                    .push((number, r.rtype, r.name.to_string(m.bytes), r.ttl, data));
+                side.records.push((
+                    section_number(section),
+                    r.rtype,
+                    r.name.to_string(m.bytes),
+                    r.ttl,
+                    data,
+                ));
             }
         }
         side
@@ -241,6 +257,15 @@ impl Side {
                 .map(|r| std::mem::size_of_val(r) + r.2.len() + r.4.len() + 32)
                 .sum::<usize>()
             + self.cnames.iter().map(|c| c.len() + 40).sum::<usize>()
+    }
+}
+
+/// ENTRADA's section numbers: 1 answer, 2 authority, 3 additional.
+fn section_number(section: Section) -> i32 {
+    match section {
+        Section::Answer => 1,
+        Section::Authority => 2,
+        Section::Additional => 3,
     }
 }
 
@@ -281,7 +306,7 @@ fn ecs_text(value: &[u8]) -> Option<String> {
 
 /// Writes the transaction table of the messages it gets as Parquet: into one file,
 /// or into a dataset of part files by day ([`ParquetSink::dataset`]).
-pub struct ParquetSink<W: Write + Send> {
+pub struct ParquetSink<W: Write + Send + 'static> {
     config: TableConfig,
     out: Destination<W>,
     pending: Pending<Side>,
@@ -290,12 +315,14 @@ pub struct ParquetSink<W: Write + Send> {
     pub matched: u64,
 }
 
-enum Destination<W: Write + Send> {
+enum Destination<W: Write + Send + 'static> {
     File(Option<Box<Table<W>>>),
+    /// The file's output once the table is finished.
+    Written(W),
     Dataset(Dataset),
 }
 
-impl<W: Write + Send> ParquetSink<W> {
+impl<W: Write + Send + 'static> ParquetSink<W> {
     /// A sink writing one Parquet file into `out`.
     pub fn new(out: W, config: TableConfig) -> io::Result<ParquetSink<W>> {
         let table = Table::new(out, &[])?;
@@ -316,26 +343,40 @@ impl<W: Write + Send> ParquetSink<W> {
     pub fn written(&self) -> &[PathBuf] {
         match &self.out {
             Destination::Dataset(d) => &d.written,
-            Destination::File(_) => &[],
+            _ => &[],
         }
     }
 
-    fn row(
-        &mut self,
-        query: Option<&Side>,
-        response: Option<&Side>,
-        unmatched: Option<Unmatched>,
-    ) -> io::Result<()> {
+    /// The output [`ParquetSink::new`] was given, once [`MessageSink::finish`] wrote
+    /// the file whole.
+    pub fn into_output(self) -> Option<W> {
+        match self.out {
+            Destination::Written(out) => Some(out),
+            _ => None,
+        }
+    }
+
+    fn row(&mut self, parts: Parts<'_>) -> io::Result<()> {
         self.rows += 1;
-        if unmatched.is_none() {
+        if parts.unmatched.is_none() {
             self.matched += 1;
         }
         let config = &self.config;
         match &mut self.out {
-            Destination::File(Some(table)) => table.push(config, query, response, unmatched),
-            Destination::File(None) => Ok(()),
-            Destination::Dataset(d) => d.push(config, query, response, unmatched),
+            Destination::File(Some(table)) => table.push(config, parts),
+            Destination::File(None) | Destination::Written(_) => Ok(()),
+            Destination::Dataset(d) => d.push(config, parts),
         }
+    }
+
+    /// A row of a query alone, after its bytes are gone.
+    fn unanswered(&mut self, query: &Side, why: Unmatched) -> io::Result<()> {
+        self.row(Parts {
+            query: Some(query),
+            response: None,
+            live: None,
+            unmatched: Some(why),
+        })
     }
 
     /// Writes the queries that waited longer than the timeout before `now`.
@@ -345,7 +386,7 @@ impl<W: Write + Send> ParquetSink<W> {
         self.pending
             .expire(|q| q.ts.as_nanos() < limit, |_, q| gone.push(q));
         for query in gone {
-            self.row(Some(&query), None, Some(Unmatched::Timeout))?;
+            self.unanswered(&query, Unmatched::Timeout)?;
         }
         Ok(())
     }
@@ -371,35 +412,47 @@ impl ParquetSink<std::fs::File> {
     }
 }
 
-impl<W: Write + Send> MessageSink for ParquetSink<W> {
+impl<W: Write + Send + 'static> MessageSink for ParquetSink<W> {
     fn message(&mut self, row: &Row<'_>) -> io::Result<()> {
         self.expire(row.origin.ts)?;
-        let side = Side::of(&row.origin, row.bytes, row.message.as_ref());
         let Some(m) = row.message.as_ref() else {
             // Shorter than a header: a row of its own, by the QR bit it has, if any.
-            let short = Some(Unmatched::Short);
-            return if side.is_response() {
-                self.row(None, Some(&side), short)
-            } else {
-                self.row(Some(&side), None, short)
-            };
+            let side = Side::of(&row.origin, row.bytes, None, false);
+            let alone = Some(&side);
+            return self.row(Parts {
+                query: alone.filter(|s| !s.is_response()),
+                response: alone.filter(|s| s.is_response()),
+                live: None,
+                unmatched: Some(Unmatched::Short),
+            });
         };
+        let response = m.header.flags.is_response();
+        // A query may wait: it keeps its records; a response's come from `m`.
+        let side = Side::of(&row.origin, row.bytes, Some(m), !response);
         let key = MatchKey::of(&row.origin, m);
-        if m.header.flags.is_response() {
-            match self.pending.remove(&key) {
-                Some(query) => self.row(Some(&query), Some(&side), None),
-                None => self.row(None, Some(&side), Some(Unmatched::NoQuery)),
-            }
+        if response {
+            let query = self.pending.remove(&key);
+            self.row(Parts {
+                query: query.as_ref(),
+                response: Some(&side),
+                live: Some(m),
+                unmatched: query.is_none().then_some(Unmatched::NoQuery),
+            })
         } else if self.pending.contains(&key) {
             // A retransmission: the first query waits on; this one is a row alone.
-            self.row(Some(&side), None, Some(Unmatched::Retransmission))
+            self.row(Parts {
+                query: Some(&side),
+                response: None,
+                live: Some(m),
+                unmatched: Some(Unmatched::Retransmission),
+            })
         } else {
             let heap = side.heap();
             let mut gone = Vec::new();
             self.pending
                 .insert_sized(key, side, heap, |_, query| gone.push(query));
             for query in gone {
-                self.row(Some(&query), None, Some(Unmatched::Memory))?;
+                self.unanswered(&query, Unmatched::Memory)?;
             }
             Ok(())
         }
@@ -409,13 +462,16 @@ impl<W: Write + Send> MessageSink for ParquetSink<W> {
         let mut left = Vec::new();
         self.pending.drain(|_, query| left.push(query));
         for query in left {
-            self.row(Some(&query), None, Some(Unmatched::EndOfInput))?;
+            self.unanswered(&query, Unmatched::EndOfInput)?;
         }
         match &mut self.out {
-            Destination::File(table) => match table.take() {
-                Some(t) => t.close().map(drop),
-                None => Ok(()),
-            },
+            Destination::File(table) => {
+                if let Some(t) = table.take() {
+                    self.out = Destination::Written(t.close()?);
+                }
+                Ok(())
+            }
+            Destination::Written(_) => Ok(()),
             Destination::Dataset(d) => d.finish(),
         }
     }
