@@ -185,6 +185,7 @@ pub fn run(args: &Args) -> Result<()> {
             only_queries: args.queries,
             only_responses: args.responses,
         },
+        handshake_times: args.format == OutputFormat::Parquet,
     };
     let mut set = open_inputs(&args.inputs)?;
     let progress = Progress::new(&set, args.quiet);

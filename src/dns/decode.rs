@@ -147,6 +147,9 @@ pub struct Config {
     /// Recognise DNS on other UDP ports (both from 1024 up) by its look, as tshark does.
     pub heuristic: bool,
     pub filter: Filter,
+    /// Measure TCP handshakes (the `tcp_rtt` of the Parquet table); off, messages have
+    /// no handshake time and TCP segments cost no look-up.
+    pub handshake_times: bool,
 }
 
 impl Default for Config {
@@ -155,6 +158,7 @@ impl Default for Config {
             ports: Vec::new(),
             heuristic: true,
             filter: Filter::default(),
+            handshake_times: false,
         }
     }
 }
@@ -333,6 +337,7 @@ fn read_batches(
     recycled: &mpsc::Receiver<Batch>,
 ) -> Report {
     let mut extractor = Extractor::new(&config.ports, config.heuristic);
+    extractor.measure_handshakes(config.handshake_times);
     let mut batch = Batch::default();
     let mut messages = 0u64;
     let mut gone = false;

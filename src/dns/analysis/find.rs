@@ -98,7 +98,8 @@ pub struct Extractor {
     heuristic: bool,
     defrag: Defragmenter,
     tcp: TcpReassembler,
-    handshakes: Handshakes,
+    /// TCP handshake times, when asked for.
+    handshakes: Option<Handshakes>,
     /// TCP gaps and dropped fragments seen; the first MAX_NOTES are kept in `notes`.
     pub notes_seen: u64,
     pub notes: Vec<String>,
@@ -111,10 +112,15 @@ impl Extractor {
             heuristic,
             defrag: Defragmenter::new(),
             tcp: TcpReassembler::new(),
-            handshakes: Handshakes::new(),
+            handshakes: None,
             notes_seen: 0,
             notes: Vec::new(),
         }
+    }
+
+    /// Measures TCP handshakes: messages over TCP get their connection's time.
+    pub fn measure_handshakes(&mut self, on: bool) {
+        self.handshakes = on.then(Handshakes::new);
     }
 
     /// The protocol by port, lower port first (as Wireshark tries them).
@@ -220,7 +226,9 @@ impl Extractor {
             dst: header.dst,
             dport: tcp.dport,
         };
-        self.handshakes.segment(ts, dir, tcp.syn, tcp.ack);
+        if let Some(h) = self.handshakes.as_mut() {
+            h.segment(ts, dir, tcp.syn, tcp.ack);
+        }
         let origin = Origin {
             frame,
             ts,
@@ -244,10 +252,10 @@ impl Extractor {
             payload: tcp.payload,
         };
         let mut gaps = Vec::new();
-        let handshakes = &self.handshakes;
+        let handshakes = self.handshakes.as_ref();
         // The handshake time is looked up only for segments that complete a message.
         let with_handshake = |m: &[u8]| {
-            let handshake_us = handshakes.rtt_us(&dir);
+            let handshake_us = handshakes.and_then(|h| h.rtt_us(&dir));
             found(
                 Origin {
                     handshake_us,
@@ -274,7 +282,7 @@ impl Extractor {
     /// At the end of the input: messages found behind holes that never filled.
     pub fn finish(&mut self, last: Origin, found: &mut impl FnMut(Origin, &[u8])) {
         let mut gaps = 0;
-        let handshakes = &self.handshakes;
+        let handshakes = self.handshakes.as_ref();
         self.tcp.finish(
             |dir, m| {
                 let origin = Origin {
@@ -285,7 +293,7 @@ impl Extractor {
                     tcp: true,
                     protocol: Protocol::Dns,
                     ttl: None,
-                    handshake_us: handshakes.rtt_us(&dir),
+                    handshake_us: handshakes.and_then(|h| h.rtt_us(&dir)),
                     ..last
                 };
                 found(origin, m)

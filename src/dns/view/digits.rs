@@ -1,11 +1,44 @@
 //! Number formatting for the per-message hot path: `core::fmt` costs more than the
-//! decoding it reports on.
+//! decoding it reports on. Everything writes ASCII into a byte buffer or a `String`
+//! alike ([`Ascii`]), without allocating.
+
+/// Where digits go: a byte buffer or a `String` (only ASCII is ever pushed).
+pub trait Ascii {
+    fn push_byte(&mut self, b: u8);
+    fn push_ascii(&mut self, bytes: &[u8]);
+}
+
+impl Ascii for Vec<u8> {
+    #[inline]
+    fn push_byte(&mut self, b: u8) {
+        self.push(b);
+    }
+    #[inline]
+    fn push_ascii(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+impl Ascii for String {
+    #[inline]
+    fn push_byte(&mut self, b: u8) {
+        self.push(char::from(b));
+    }
+    #[inline]
+    fn push_ascii(&mut self, bytes: &[u8]) {
+        // A few digits: cheaper pushed one by one than validated as UTF-8.
+        self.reserve(bytes.len());
+        for &b in bytes {
+            self.push(char::from(b));
+        }
+    }
+}
 
 /// Appends `n` in decimal.
 #[inline]
-pub fn push_u64(out: &mut Vec<u8>, n: u64) {
+pub fn push_u64(out: &mut impl Ascii, n: u64) {
     if n < 10 {
-        out.push(b'0' + n as u8);
+        out.push_byte(b'0' + n as u8);
         return;
     }
     let mut buf = [0u8; 20];
@@ -16,35 +49,29 @@ pub fn push_u64(out: &mut Vec<u8>, n: u64) {
         buf[i] = b'0' + (n % 10) as u8;
         n /= 10;
     }
-    for &d in &buf[i..] {
-        out.push(d);
-    }
+    out.push_ascii(&buf[i..]);
 }
 
 /// Appends `n` in decimal to a `String`.
 pub fn push_u64_str(out: &mut String, n: u64) {
-    let mut buf = Vec::with_capacity(20);
-    push_u64(&mut buf, n);
-    out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
+    push_u64(out, n);
 }
 
 /// Appends an IP address to a `String` (as [`push_ip`] writes it).
 pub fn push_ip_str(out: &mut String, addr: std::net::IpAddr) {
-    let mut buf = Vec::with_capacity(40);
-    push_ip(&mut buf, addr);
-    out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
+    push_ip(out, addr);
 }
 
 /// Appends a byte in decimal (IPv4 octets: the commonest number we print).
 #[inline]
-fn push_u8(out: &mut Vec<u8>, n: u8) {
+fn push_u8(out: &mut impl Ascii, n: u8) {
     if n >= 100 {
-        out.push(b'0' + n / 100);
-        out.push(b'0' + n / 10 % 10);
+        out.push_byte(b'0' + n / 100);
+        out.push_byte(b'0' + n / 10 % 10);
     } else if n >= 10 {
-        out.push(b'0' + n / 10);
+        out.push_byte(b'0' + n / 10);
     }
-    out.push(b'0' + n % 10);
+    out.push_byte(b'0' + n % 10);
 }
 
 /// Appends `n` as exactly `width` decimal digits (zero-padded, truncated on the left).
@@ -67,10 +94,10 @@ pub fn push_hex16(out: &mut Vec<u8>, n: u16) {
 }
 
 /// Appends a dotted-quad IPv4 address.
-pub fn push_ipv4(out: &mut Vec<u8>, a: [u8; 4]) {
+pub fn push_ipv4(out: &mut impl Ascii, a: [u8; 4]) {
     for (i, octet) in a.iter().enumerate() {
         if i > 0 {
-            out.push(b'.');
+            out.push_byte(b'.');
         }
         push_u8(out, *octet);
     }
@@ -79,7 +106,7 @@ pub fn push_ipv4(out: &mut Vec<u8>, a: [u8; 4]) {
 /// Appends an IPv6 address as Wireshark writes it (BIND's inet_ntop6): the longest
 /// run of two or more zero groups as `::`, and IPv4-mapped and IPv4-compatible
 /// addresses with a dotted quad at the end.
-pub fn push_ipv6(out: &mut Vec<u8>, a: [u8; 16]) {
+pub fn push_ipv6(out: &mut impl Ascii, a: [u8; 16]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let words: [u16; 8] = std::array::from_fn(|i| u16::from_be_bytes([a[2 * i], a[2 * i + 1]]));
     let (mut best, mut best_len) = (usize::MAX, 0);
@@ -103,12 +130,12 @@ pub fn push_ipv6(out: &mut Vec<u8>, a: [u8; 16]) {
     let mut i = 0;
     while i < 8 {
         if i == best {
-            out.extend_from_slice(b"::");
+            out.push_ascii(b"::");
             i += best_len;
             continue;
         }
         if i > 0 && (best == usize::MAX || i != best + best_len) {
-            out.push(b':');
+            out.push_byte(b':');
         }
         let embedded_v4 = i == 6
             && best == 0
@@ -124,7 +151,7 @@ pub fn push_ipv6(out: &mut Vec<u8>, a: [u8; 16]) {
         for shift in [12, 8, 4, 0] {
             let d = (w >> shift) & 0xf;
             if d != 0 || started || shift == 0 {
-                out.push(HEX[usize::from(d)]);
+                out.push_byte(HEX[usize::from(d)]);
                 started = true;
             }
         }
@@ -133,7 +160,7 @@ pub fn push_ipv6(out: &mut Vec<u8>, a: [u8; 16]) {
 }
 
 /// Appends an IP address.
-pub fn push_ip(out: &mut Vec<u8>, addr: std::net::IpAddr) {
+pub fn push_ip(out: &mut impl Ascii, addr: std::net::IpAddr) {
     match addr {
         std::net::IpAddr::V4(a) => push_ipv4(out, a.octets()),
         std::net::IpAddr::V6(a) => push_ipv6(out, a.octets()),

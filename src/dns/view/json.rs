@@ -136,16 +136,26 @@ pub fn write_json(line: &mut String, text: &mut Vec<u8>, row: &Row<'_>) {
         line.push_str(",\"error\":{\"what\":\"shorter than a DNS header\",\"offset\":0}}");
         return;
     };
-    let _ = write!(line, ",\"id\":{},\"flags\":", m.header.id);
+    line.push_str(",\"id\":");
+    push_u64_str(line, u64::from(m.header.id));
+    line.push_str(",\"flags\":");
     flags_json(line, &m.header);
     let rcode = m.rcode();
-    let _ = write!(line, ",\"rcode\":{rcode},\"rcode_name\":");
+    line.push_str(",\"rcode\":");
+    push_u64_str(line, u64::from(rcode));
+    line.push_str(",\"rcode_name\":");
     registry_json(line, |l| Rcode(rcode).push_to(l));
-    let _ = write!(
-        line,
-        ",\"counts\":{{\"questions\":{},\"answers\":{},\"authority\":{},\"additional\":{}}},\"questions\":[",
-        m.header.qdcount, m.header.ancount, m.header.nscount, m.header.arcount
-    );
+    let h = &m.header;
+    for (key, count) in [
+        (",\"counts\":{\"questions\":", h.qdcount),
+        (",\"answers\":", h.ancount),
+        (",\"authority\":", h.nscount),
+        (",\"additional\":", h.arcount),
+    ] {
+        line.push_str(key);
+        push_u64_str(line, u64::from(count));
+    }
+    line.push_str("},\"questions\":[");
     let mdns = origin.protocol == Protocol::Mdns;
     for (i, q) in m.questions.iter().enumerate() {
         if i > 0 {
@@ -156,7 +166,8 @@ pub fn write_json(line: &mut String, text: &mut Vec<u8>, row: &Row<'_>) {
         line.push_str(",\"type\":");
         type_json(line, q.qtype);
         let class = if mdns { q.qclass & 0x7fff } else { q.qclass };
-        let _ = write!(line, ",\"class\":{class}");
+        line.push_str(",\"class\":");
+        push_u64_str(line, u64::from(class));
         if mdns {
             let _ = write!(line, ",\"unicast_response\":{}", q.qclass & 0x8000 != 0);
         }
@@ -164,7 +175,9 @@ pub fn write_json(line: &mut String, text: &mut Vec<u8>, row: &Row<'_>) {
     }
     line.push(']');
     for section in [Section::Answer, Section::Authority, Section::Additional] {
-        let _ = write!(line, ",\"{}\":[", section.name());
+        line.push_str(",\"");
+        line.push_str(section.name());
+        line.push_str("\":[");
         let records = match section {
             Section::Answer => &m.answers,
             Section::Authority => &m.authority,
@@ -182,7 +195,10 @@ pub fn write_json(line: &mut String, text: &mut Vec<u8>, row: &Row<'_>) {
                 line.push_str(",\"data\":");
             } else {
                 let class = if mdns { r.class & 0x7fff } else { r.class };
-                let _ = write!(line, ",\"class\":{class},\"ttl\":{}", r.ttl);
+                line.push_str(",\"class\":");
+                push_u64_str(line, u64::from(class));
+                line.push_str(",\"ttl\":");
+                push_u64_str(line, u64::from(r.ttl));
                 if mdns {
                     let _ = write!(line, ",\"cache_flush\":{}", r.class & 0x8000 != 0);
                 }

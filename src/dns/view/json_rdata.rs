@@ -138,7 +138,12 @@ fn type_list(out: &mut String, types: TypeBitmap<'_>) {
 fn typed(msg: &[u8], record: &Record, data: &RData<'_>, out: &mut String) {
     let mut o = Obj::new(out);
     match *data {
-        RData::A(a) => o.str("address", &a.to_string()),
+        RData::A(a) => {
+            let out = o.key("address");
+            out.push('"');
+            crate::dns::view::digits::push_ipv4(out, a.octets());
+            out.push('"');
+        }
         RData::Aaaa(a) => o.str("address", &a.to_string()),
         RData::Name(n) => o.name("name", msg, n),
         RData::Soa {

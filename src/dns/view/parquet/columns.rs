@@ -161,7 +161,6 @@ struct Columns {
     pcap_file: StringBuilder,
     rows: usize,
     /// Reused for text on its way into a builder.
-    scratch: Vec<u8>,
     text: String,
     name: String,
 }
@@ -210,7 +209,6 @@ impl Columns {
             query_frame: Int64Builder::new(),
             response_frame: Int64Builder::new(),
             pcap_file: StringBuilder::new(),
-            scratch: Vec::new(),
             text: String::new(),
             name: String::new(),
             rows: 0,
@@ -273,15 +271,13 @@ impl Columns {
             .append_value(if first.src.is_ipv4() { 4 } else { 6 });
         self.ip_ttl.append_option(first.ttl.map(i32::from));
         self.prot.append_value(if first.tcp { 6 } else { 17 });
-        self.scratch.clear();
-        digits::push_ip(&mut self.scratch, first.src);
-        self.ip_src
-            .append_value(std::str::from_utf8(&self.scratch).unwrap_or_default());
+        self.text.clear();
+        digits::push_ip(&mut self.text, first.src);
+        self.ip_src.append_value(&self.text);
         self.src_port.append_value(i32::from(first.sport));
-        self.scratch.clear();
-        digits::push_ip(&mut self.scratch, first.dst);
-        self.ip_dst
-            .append_value(std::str::from_utf8(&self.scratch).unwrap_or_default());
+        self.text.clear();
+        digits::push_ip(&mut self.text, first.dst);
+        self.ip_dst.append_value(&self.text);
         self.dst_port.append_value(i32::from(first.dport));
         let flag = |first: Option<&Side>, second: Option<&Side>, mask: u16| {
             first
