@@ -59,12 +59,9 @@ fn quoted(out: &mut String, bytes: &[u8]) {
 /// The text of the types this view knows; `None` for the others.
 fn presentation(msg: &[u8], data: &RData<'_>, out: &mut String) -> Option<()> {
     match data {
-        RData::A(a) => {
-            let _ = write!(out, "{a}");
-        }
-        RData::Aaaa(a) => {
-            let _ = write!(out, "{a}");
-        }
+        // As inet_ntop writes them (dig's and kdig's own words).
+        RData::A(a) => crate::dns::view::digits::push_ipv4(out, a.octets()),
+        RData::Aaaa(a) => crate::dns::view::digits::push_ipv6(out, a.octets()),
         RData::Name(n) => out.push_str(&fqdn(msg, n.offset)),
         RData::Mx {
             preference,

@@ -137,14 +137,18 @@ impl FromStr for Name {
 /// Appends bytes in presentation format (RFC 1035 5.1): each byte of `special`
 /// after a backslash, bytes from `lowest` to `~` as they are, any other as `\DDD`.
 pub fn push_escaped(out: &mut String, bytes: &[u8], special: &[u8], lowest: u8) {
-    // Most names and strings need no escape: copy them whole.
-    let plain = |b: &u8| (lowest..=b'~').contains(b) && !special.contains(b);
-    if bytes.iter().all(plain) {
+    // Most names and strings need no escape: copy them whole. (`special` holds two
+    // bytes: compared directly, not through `contains`, which calls memchr per byte.)
+    let is_special = |b: u8| special.iter().any(|&s| s == b);
+    if bytes
+        .iter()
+        .all(|&b| (lowest..=b'~').contains(&b) && !is_special(b))
+    {
         out.push_str(std::str::from_utf8(bytes).unwrap_or_default());
         return;
     }
     for &b in bytes {
-        if special.contains(&b) {
+        if is_special(b) {
             out.push('\\');
             out.push(b as char);
         } else if (lowest..=b'~').contains(&b) {
