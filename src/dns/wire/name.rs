@@ -136,10 +136,10 @@ impl FromStr for Name {
 
 /// Appends bytes in presentation format (RFC 1035 5.1): each byte of `special`
 /// after a backslash, bytes from `lowest` to `~` as they are, any other as `\DDD`.
-pub fn push_escaped(out: &mut String, bytes: &[u8], special: &[u8], lowest: u8) {
-    // Most names and strings need no escape: copy them whole. (`special` holds two
-    // bytes: compared directly, not through `contains`, which calls memchr per byte.)
-    let is_special = |b: u8| special.iter().any(|&s| s == b);
+pub fn push_escaped(out: &mut String, bytes: &[u8], special: [u8; 2], lowest: u8) {
+    // Most names and strings need no escape: copy them whole. (The two special bytes
+    // are compared directly: `contains` on a slice calls memchr for each byte.)
+    let is_special = |b: u8| b == special[0] || b == special[1];
     if bytes
         .iter()
         .all(|&b| (lowest..=b'~').contains(&b) && !is_special(b))
@@ -161,13 +161,13 @@ pub fn push_escaped(out: &mut String, bytes: &[u8], special: &[u8], lowest: u8) 
 
 /// Appends one label: `.` and `\` escaped, spaces and other non-printables as `\DDD`.
 pub fn push_label(out: &mut String, label: &[u8]) {
-    push_escaped(out, label, b".\\", b'!');
+    push_escaped(out, label, *b".\\", b'!');
 }
 
 /// Appends a character-string's text (RFC 1035 5.1): `"` and `\` escaped, spaces
 /// kept, other non-printables as `\DDD`.
 pub fn push_text(out: &mut String, bytes: &[u8]) {
-    push_escaped(out, bytes, b"\"\\", b' ');
+    push_escaped(out, bytes, *b"\"\\", b' ');
 }
 
 impl fmt::Display for Name {
