@@ -9,17 +9,15 @@ use std::time::Duration;
 use anyhow::Result;
 
 use super::{usage, Output, UsageError};
-use pcaptool::capture::{CaptureWriter, LinkType, OutputFormat, TsResolution};
-use pcaptool::dns::analysis::find::{Origin, Protocol};
+use pcaptool::dns::analysis::find::Origin;
 use pcaptool::dns::client::batch::{ask_all, Ending, Event, Tally};
 use pcaptool::dns::client::{
-    parse_server, parse_subnet, system_server, Answer, Client, ClientConfig, QuerySpec,
+    parse_server, parse_subnet, system_server, Answer, Ask, Client, ClientConfig, QuerySpec,
 };
 use pcaptool::dns::decode::Row;
 use pcaptool::dns::view::dig::{self, Delivery};
 use pcaptool::dns::view::{info, json};
 use pcaptool::dns::wire::registry::{self as types, RecordType};
-use pcaptool::dns::Name;
 use pcaptool::names::NamesFile;
 use pcaptool::packet::record::now;
 use pcaptool::rng::Rng;
@@ -119,12 +117,6 @@ pub enum Style {
     Json,
 }
 
-/// One question to ask.
-struct Ask {
-    name: Name,
-    qtype: u16,
-}
-
 /// `--timeout`: bare seconds (`1`, `0.5`) or a duration with a unit (`500ms`); never 0.
 fn parse_timeout(text: &str) -> Result<Duration, String> {
     let duration = match text.parse::<f64>() {
@@ -138,19 +130,6 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
-fn parse_ask(name: &str, qtype: Option<&str>) -> Result<Ask> {
-    let name = name
-        .parse::<Name>()
-        .map_err(|e| UsageError(format!("bad name '{name}': {e}")))?;
-    let qtype = match qtype {
-        Some(t) => {
-            types::parse_type(t).ok_or_else(|| UsageError(format!("unknown query type '{t}'")))?
-        }
-        None => types::TYPE_A,
-    };
-    Ok(Ask { name, qtype })
-}
-
 pub fn run(args: &Args) -> Result<()> {
     let mut server = None;
     let mut words = Vec::new();
@@ -160,25 +139,10 @@ pub fn run(args: &Args) -> Result<()> {
             None => words.push(word.as_str()),
         }
     }
-    let mut asks = Vec::new();
-    match words.as_slice() {
-        [] => {}
-        [name] => asks.push(parse_ask(name, None)?),
-        [name, qtype] => {
-            // dig accepts TYPE NAME too: take whichever reads as a type.
-            if types::parse_type(name).is_some() && types::parse_type(qtype).is_none() {
-                asks.push(parse_ask(qtype, Some(name))?)
-            } else {
-                asks.push(parse_ask(name, Some(qtype))?)
-            }
-        }
-        more => {
-            return usage(format!(
-                "expected NAME [TYPE] [@SERVER], got {}",
-                more.join(" ")
-            ))
-        }
-    }
+    let asks: Vec<Ask> = Ask::from_words(&words)
+        .map_err(UsageError)?
+        .into_iter()
+        .collect();
     let mut batch = match &args.batch {
         Some(path) => Some(NamesFile::open(path)?),
 
@@ -252,23 +216,13 @@ pub fn run(args: &Args) -> Result<()> {
     // The capture is written whatever happened, so a failed exchange can be inspected.
     if let (Some(path), Some(recording)) = (&args.pcap, client.recording()) {
         let mut output = Output::create(path)?;
-        let written = (|| -> Result<()> {
-            let mut writer = CaptureWriter::new(
-                &mut output,
-                OutputFormat::Pcap,
-                TsResolution::Micro,
-                LinkType::ETHERNET,
-                262_144,
-            );
-            recording.replay(server, &mut writer)?;
-            writer.finish()?;
-            Ok(())
-        })();
-        match written {
-            Ok(()) => output.commit()?,
+        match recording.write_pcap(server, &mut output) {
+            Ok(_) => output.commit()?,
             Err(e) => {
                 output.abandon();
-                return Err(e.context(format!("cannot write {}", path.display())));
+                return Err(
+                    anyhow::Error::new(e).context(format!("cannot write {}", path.display()))
+                );
             }
         }
     }
@@ -310,9 +264,12 @@ fn next_ask(file: &mut NamesFile) -> Option<Result<Ask, String>> {
     Some(match file.next_line()? {
         Err(e) => Err(e.to_string()),
         Ok((line, text)) => {
-            let mut parts = text.split_whitespace();
-            let name = parts.next().unwrap_or_default();
-            parse_ask(name, parts.next()).map_err(|e| format!("{}:{line}: {e}", file.name()))
+            let words: Vec<&str> = text.split_whitespace().take(2).collect();
+            match Ask::from_words(&words) {
+                Ok(Some(ask)) => Ok(ask),
+                Ok(None) => Err(format!("{}:{line}: no name", file.name())),
+                Err(e) => Err(format!("{}:{line}: {e}", file.name())),
+            }
         }
     })
 }
@@ -332,21 +289,7 @@ fn print_answer(
             out.write_all(&line)?;
         }
         Style::Json => {
-            let origin = Origin {
-                frame: 0,
-                ts: now(),
-                src: server.ip(),
-                dst: server.ip(),
-                sport: server.port(),
-                dport: 0,
-                tcp: answer.tcp,
-                protocol: Protocol::Dns,
-                reported_len: answer.bytes.len(),
-                ttl: None,
-                handshake_us: None,
-                file: 0,
-                file_frame: 0,
-            };
+            let origin = Origin::reply(server, answer.tcp, answer.bytes.len(), now());
             let row = Row {
                 origin,
                 first: origin.ts,

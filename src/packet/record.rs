@@ -74,6 +74,21 @@ impl Recorder {
         self.events.push(Event::TcpClose { ts: now() });
     }
 
+    /// Writes the exchange into `out` as a pcap file (microseconds, Ethernet): what
+    /// `query --pcap` saves.
+    pub fn write_pcap<W: std::io::Write>(&self, server: SocketAddr, out: W) -> Result<W, GenError> {
+        use crate::capture::{CaptureWriter, LinkType, OutputFormat, TsResolution};
+        let mut writer = CaptureWriter::new(
+            out,
+            OutputFormat::Pcap,
+            TsResolution::Micro,
+            LinkType::ETHERNET,
+            262_144,
+        );
+        self.replay(server, &mut writer)?;
+        Ok(writer.finish()?)
+    }
+
     /// Writes the exchange as Ethernet frames (locally administered MACs; the real
     /// addresses and ports), checksums computed.
     pub fn replay(&self, server: SocketAddr, sink: &mut impl FrameSink) -> Result<(), GenError> {

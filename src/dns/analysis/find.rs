@@ -59,6 +59,28 @@ pub struct Origin {
     pub file_frame: u64,
 }
 
+impl Origin {
+    /// Where a reply to our own query came from (the `query` client's answers): the
+    /// server, over UDP or TCP, received at `ts`.
+    pub fn reply(server: std::net::SocketAddr, tcp: bool, len: usize, ts: Timestamp) -> Origin {
+        Origin {
+            frame: 0,
+            ts,
+            src: server.ip(),
+            dst: server.ip(),
+            sport: server.port(),
+            dport: 0,
+            tcp,
+            protocol: Protocol::Dns,
+            reported_len: len,
+            ttl: None,
+            handshake_us: None,
+            file: 0,
+            file_frame: 0,
+        }
+    }
+}
+
 /// The protocol of a port, as Wireshark registers them (mDNS is UDP only).
 fn port_protocol(port: u16, tcp: bool, extra: &[u16]) -> Option<Protocol> {
     match port {

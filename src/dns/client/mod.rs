@@ -544,3 +544,56 @@ pub fn parse_subnet(text: &str) -> Result<(u16, u8, Vec<u8>), String> {
     let keep = usize::from(prefix).div_ceil(8);
     Ok((family, prefix, octets[..keep].to_vec()))
 }
+
+/// One question to ask: a name and a query type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ask {
+    pub name: Name,
+    pub qtype: u16,
+}
+
+impl Ask {
+    /// A name and an optional type (`A` when none).
+    ///
+    /// ```
+    /// use pcaptool::dns::client::Ask;
+    /// assert_eq!(Ask::parse("example.com", Some("MX")).unwrap().qtype, 15);
+    /// assert!(Ask::parse("example.com", Some("NOPE")).is_err());
+    /// ```
+    pub fn parse(name: &str, qtype: Option<&str>) -> Result<Ask, String> {
+        let name = name
+            .parse::<Name>()
+            .map_err(|e| format!("bad name '{name}': {e}"))?;
+        let qtype = match qtype {
+            Some(t) => crate::dns::wire::registry::parse_type(t)
+                .ok_or_else(|| format!("unknown query type '{t}'"))?,
+            None => crate::dns::wire::registry::TYPE_A,
+        };
+        Ok(Ask { name, qtype })
+    }
+
+    /// The question of a command line or a batch line, as dig reads them: `NAME`,
+    /// `NAME TYPE` or `TYPE NAME`; `None` for no words.
+    ///
+    /// ```
+    /// use pcaptool::dns::client::Ask;
+    /// let ask = Ask::from_words(&["AAAA", "example.com"]).unwrap().unwrap();
+    /// assert_eq!((ask.name.to_string(), ask.qtype), ("example.com".into(), 28));
+    /// ```
+    pub fn from_words(words: &[&str]) -> Result<Option<Ask>, String> {
+        use crate::dns::wire::registry::parse_type;
+        match words {
+            [] => Ok(None),
+            [name] => Ask::parse(name, None).map(Some),
+            [first, second] => {
+                // dig accepts TYPE NAME too: take whichever reads as a type.
+                if parse_type(first).is_some() && parse_type(second).is_none() {
+                    Ask::parse(second, Some(first)).map(Some)
+                } else {
+                    Ask::parse(first, Some(second)).map(Some)
+                }
+            }
+            more => Err(format!("expected NAME [TYPE], got {}", more.join(" "))),
+        }
+    }
+}
