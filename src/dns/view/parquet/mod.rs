@@ -154,12 +154,14 @@ struct Side {
 
 impl Side {
     /// `keep_records`: copy the records (a query that may wait); else they are read
-    /// from the message when the row is written.
+    /// from the message when the row is written. `with_question`: the first question
+    /// (a response's is not shown when its query has one).
     fn of(
         origin: &Origin,
         bytes: &[u8],
         message: Option<&Message<'_>>,
         keep_records: bool,
+        with_question: bool,
     ) -> Side {
         // A message too short for its header still has the ID and flags it has.
         let word = |at: usize| {
@@ -194,7 +196,8 @@ impl Side {
         if let Some(m) = message {
             let h = &m.header;
             side.counts = Some([h.qdcount, h.ancount, h.nscount, h.arcount]);
-            side.question = m.questions.first().map(|q| {
+            let first = m.questions.first().filter(|_| with_question);
+            side.question = first.map(|q| {
                 let mut labels = 0;
                 let mut end = None;
                 let _ = walk_name(m.bytes, q.name.offset, |_| labels += 1, &mut end);
@@ -417,7 +420,7 @@ impl<W: Write + Send + 'static> MessageSink for ParquetSink<W> {
         self.expire(row.origin.ts)?;
         let Some(m) = row.message.as_ref() else {
             // Shorter than a header: a row of its own, by the QR bit it has, if any.
-            let side = Side::of(&row.origin, row.bytes, None, false);
+            let side = Side::of(&row.origin, row.bytes, None, false, true);
             let alone = Some(&side);
             return self.row(Parts {
                 query: alone.filter(|s| !s.is_response()),
@@ -426,19 +429,22 @@ impl<W: Write + Send + 'static> MessageSink for ParquetSink<W> {
                 unmatched: Some(Unmatched::Short),
             });
         };
-        let response = m.header.flags.is_response();
-        // A query may wait: it keeps its records; a response's come from `m`.
-        let side = Side::of(&row.origin, row.bytes, Some(m), !response);
         let key = MatchKey::of(&row.origin, m);
-        if response {
+        if m.header.flags.is_response() {
             let query = self.pending.remove(&key);
-            self.row(Parts {
+            // Records come from `m` as the row is written; the question from the query.
+            let question = query.as_ref().is_none_or(|q| q.question.is_none());
+            let side = Side::of(&row.origin, row.bytes, Some(m), false, question);
+            return self.row(Parts {
                 query: query.as_ref(),
                 response: Some(&side),
                 live: Some(m),
                 unmatched: query.is_none().then_some(Unmatched::NoQuery),
-            })
-        } else if self.pending.contains(&key) {
+            });
+        }
+        // A query may wait: it keeps its records.
+        let side = Side::of(&row.origin, row.bytes, Some(m), true, true);
+        if self.pending.contains(&key) {
             // A retransmission: the first query waits on; this one is a row alone.
             self.row(Parts {
                 query: Some(&side),
