@@ -178,7 +178,8 @@ impl NameRef {
     }
 
     pub fn to_string(self, msg: &[u8]) -> String {
-        let mut s = String::new();
+        // Room for most names at once (growing by doubling costs more than the walk).
+        let mut s = String::with_capacity(64);
         self.write_to(msg, &mut s);
         s
     }

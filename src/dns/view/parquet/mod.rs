@@ -248,8 +248,8 @@ impl Side {
 
     /// Bytes it holds beyond its size.
     fn heap(&self) -> usize {
-        let text = |s: &Option<String>| s.as_ref().map_or(0, |s| s.len() + 16);
-        self.question.as_ref().map_or(0, |q| q.0.len() + 16)
+        let text = |s: &Option<String>| s.as_ref().map_or(0, |s| s.capacity() + 16);
+        self.question.as_ref().map_or(0, |q| q.0.capacity() + 16)
             + self.edns.as_ref().map_or(0, |e| 2 * e.3.len() + 16)
             + text(&self.ecs)
             + text(&self.nsid)
