@@ -330,6 +330,11 @@ fn ethernet_pcap(path: &Path) -> CaptureWriter<std::fs::File> {
 
 /// A capture holding the given UDP payloads to port 53.
 fn udp_capture(path: &Path, payloads: &[Vec<u8>]) {
+    udp_capture_on(path, payloads, |i| (4000 + i as u16, 53));
+}
+
+/// A capture holding the given UDP payloads, the i-th between the ports `ports(i)`.
+fn udp_capture_on(path: &Path, payloads: &[Vec<u8>], ports: impl Fn(usize) -> (u16, u16)) {
     let mut w = ethernet_pcap(path);
     let link = LinkSpec {
         src_mac: Mac([2, 0, 0, 0, 0, 1]),
@@ -348,8 +353,8 @@ fn udp_capture(path: &Path, payloads: &[Vec<u8>]) {
             &link,
             &ip,
             &Transport::Udp {
-                sport: 4000 + i as u16,
-                dport: 53,
+                sport: ports(i).0,
+                dport: ports(i).1,
             },
             p,
             &mut frame,
@@ -594,4 +599,66 @@ fn dig_format_shows_every_message_with_tsharks_header_fields() {
     );
     assert!(checked > 3000, "only {checked} messages checked");
     eprintln!("{checked} messages of --format dig agree with tshark's header fields");
+}
+
+/// tshark's DNS-over-UDP heuristic (packet-dns.c, `dissect_dns_heur`, 4.0.17) decides on
+/// the header alone: more than a header, opcode 0, a query with one question and no
+/// answer or authority records, a response with at most one question, 100 answers and
+/// 10 authority records, and at most 10 additional records. Every combination around
+/// those limits, on ports no dissector owns, is DNS to both tools or to neither.
+#[test]
+fn udp_heuristic_agrees_with_tshark_on_every_header_around_its_limits() {
+    let mut payloads = Vec::new();
+    for qr in [0u16, 1] {
+        for opcode in 0u16..16 {
+            for qd in [0u16, 1, 2] {
+                for an in [0u16, 1, 100, 101] {
+                    for ns in [0u16, 1, 10, 11] {
+                        for ar in [0u16, 1, 10, 11] {
+                            for extra in [0usize, 1, 40] {
+                                let flags = (qr << 15) | (opcode << 11);
+                                let mut p = vec![0xab, 0xcd];
+                                for word in [flags, qd, an, ns, ar] {
+                                    p.extend_from_slice(&word.to_be_bytes());
+                                }
+                                p.resize(12 + extra, 0);
+                                payloads.push(p);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("heuristic.pcap");
+    // A port pair of its own for each packet, above 1024, owned by no dissector.
+    udp_capture_on(&path, &payloads, |i| (10_000 + i as u16, 60_000));
+    let theirs: std::collections::BTreeSet<u64> =
+        tshark(&path, &["-Y", "dns", "-T", "fields", "-e", "frame.number"])
+            .lines()
+            .filter_map(|l| l.trim().parse().ok())
+            .collect();
+    let ours: std::collections::BTreeSet<u64> = stdout_of(&["dns", path.to_str().unwrap()])
+        .lines()
+        .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+        .collect();
+    let only_theirs: Vec<_> = theirs.difference(&ours).take(10).collect();
+    let only_ours: Vec<_> = ours.difference(&theirs).take(10).collect();
+    println!(
+        "{} generated headers: {} DNS to tshark, {} to pcaptool",
+        payloads.len(),
+        theirs.len(),
+        ours.len()
+    );
+    assert!(
+        theirs.len() >= 100,
+        "tshark saw {} DNS packets",
+        theirs.len()
+    );
+    assert!(
+        only_theirs.is_empty() && only_ours.is_empty(),
+        "DNS only to tshark: frames {only_theirs:?} (payload {:02x?}); only to pcaptool: {only_ours:?}",
+        only_theirs.first().map(|&&f| &payloads[f as usize - 1])
+    );
 }

@@ -94,7 +94,12 @@ fn port_protocol(port: u16, tcp: bool, extra: &[u16]) -> Option<Protocol> {
 }
 
 /// Wireshark's DNS-over-UDP heuristic (on by default in tshark 4.0), used when neither
-/// port is a known one: a standard query or response with plausible counts that fit.
+/// port is a known one. Its conditions, as `dissect_dns_heur` in 4.0.17's packet-dns.c
+/// states them (read from Debian's source package, written anew): more than a header,
+/// opcode 0; a query has one question and no answer or authority records; a response at
+/// most one question, 100 answers and 10 authority records; at most 10 additional
+/// records. Nothing about whether the records fit: tshark then says the message is
+/// malformed.
 fn looks_like_dns(msg: &[u8]) -> bool {
     let Ok(h) = Header::parse(msg) else {
         return false;
@@ -107,10 +112,7 @@ fn looks_like_dns(msg: &[u8]) -> bool {
     } else {
         h.qdcount == 1 && h.ancount == 0 && h.nscount == 0
     };
-    let fits = usize::from(h.qdcount) * 6
-        + (usize::from(h.ancount) + usize::from(h.nscount) + usize::from(h.arcount)) * 11
-        <= msg.len() - crate::dns::HEADER_LEN;
-    counts_ok && h.arcount <= 10 && u32::from(h.qdcount) + u32::from(h.ancount) > 0 && fits
+    counts_ok && h.arcount <= 10
 }
 
 /// Finds DNS messages in captured frames: ports, IP fragments, TCP streams.
