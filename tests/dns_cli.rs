@@ -662,3 +662,65 @@ fn udp_heuristic_agrees_with_tshark_on_every_header_around_its_limits() {
         only_theirs.first().map(|&&f| &payloads[f as usize - 1])
     );
 }
+
+/// A query for `example.com` of type `qtype`, with `opcode`; or a response with `rcode`.
+fn header_and_question(id: u16, flags: u16, qtype: u16) -> Vec<u8> {
+    let mut m = id.to_be_bytes().to_vec();
+    m.extend_from_slice(&flags.to_be_bytes());
+    m.extend_from_slice(&[0, 1, 0, 0, 0, 0, 0, 0]);
+    m.extend_from_slice(b"\x07example\x03com\x00");
+    m.extend_from_slice(&qtype.to_be_bytes());
+    m.extend_from_slice(&[0, 1]);
+    m
+}
+
+/// The Info column for every query type code 0–300, the meta and private ranges, TA and
+/// DLV, every opcode and every header rcode, generated and compared with tshark's.
+#[test]
+fn info_names_every_type_opcode_and_rcode_as_tshark_does() {
+    let mut payloads = Vec::new();
+    let types = (0u16..=300).chain([32768, 32769]).chain(65270..=65535);
+    for (i, qtype) in types.enumerate() {
+        payloads.push(header_and_question(i as u16, 0x0100, qtype));
+    }
+    for opcode in 0u16..16 {
+        payloads.push(header_and_question(0x4000 + opcode, opcode << 11, 1));
+    }
+    for rcode in 0u16..16 {
+        payloads.push(header_and_question(0x5000 + rcode, 0x8180 | rcode, 1));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("names.pcap");
+    udp_capture(&path, &payloads);
+    let theirs: Vec<String> = tshark(&path, &["-T", "fields", "-e", "_ws.col.Info"])
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let ours: Vec<String> = stdout_of(&["dns", "--format", "json", path.to_str().unwrap()])
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["info"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(ours.len(), payloads.len());
+    assert_eq!(theirs.len(), payloads.len());
+    let differences: Vec<String> = theirs
+        .iter()
+        .zip(&ours)
+        .enumerate()
+        .filter(|(_, (t, o))| t != o)
+        .map(|(i, (t, o))| format!("frame {}: tshark {t:?}, pcaptool {o:?}", i + 1))
+        .collect();
+    println!(
+        "{} generated messages: {} with the same Info as tshark",
+        payloads.len(),
+        payloads.len() - differences.len()
+    );
+    assert!(
+        differences.is_empty(),
+        "{} differences:\n{}",
+        differences.len(),
+        differences[..differences.len().min(20)].join("\n")
+    );
+}

@@ -102,6 +102,7 @@ fn opcode_name(opcode: u8, out: &mut Vec<u8>) {
         2 => out.extend_from_slice(b"Server status request"),
         4 => out.extend_from_slice(b"Zone change notification"),
         5 => out.extend_from_slice(b"Dynamic update"),
+        6 => out.extend_from_slice(b"DNS Stateful operations (DSO)"),
         n => {
             let _ = write!(out, "Unknown operation ({n})");
         }
@@ -121,22 +122,38 @@ fn rcode_name(rcode: u16) -> Option<&'static str> {
         8 => "RRset does not exist",
         9 => "Not authoritative",
         10 => "Name out of zone",
+        11 => "DSO-Type not implemented",
         _ => return None,
     })
 }
 
-/// Wireshark's name for a record type (its table differs from IANA's in a few places).
-pub fn type_name(code: u16, out: &mut Vec<u8>) {
+/// The record types tshark 4.0.17 names in its Info column (packet-dns.c's
+/// `dns_types_vals`), where its table differs from IANA's registry: it names 0 `Unused`,
+/// the WINS types and XPF; it does not know SMIMEA (53), NINFO (56), AVC (258), DOA
+/// (259), AMTRELAY (260), which it calls `Unknown (N)`; and it has MAILA and MAILB
+/// the other way round (253 is `MAILA`).
+fn wireshark_knows(code: u16) -> Option<&'static str> {
     match code {
-        0 => out.extend_from_slice(b"Unused"),
-        65281 => out.extend_from_slice(b"WINS"),
-        65282 => out.extend_from_slice(b"WINS-R"),
-        _ => match types::type_name(code) {
-            Some(name) => out.extend_from_slice(name.as_bytes()),
-            None => {
-                let _ = write!(out, "Unknown ({code})");
-            }
-        },
+        0 => Some("Unused"),
+        253 => Some("MAILA"),
+        254 => Some("MAILB"),
+        65281 => Some("WINS"),
+        65282 => Some("WINS-R"),
+        65422 => Some("XPF"),
+        53 | 56 | 258..=260 => None,
+        // The rest of its table is IANA's, up to CAA (257), and TA and DLV.
+        1..=257 | 32768 | 32769 => types::type_name(code),
+        _ => None,
+    }
+}
+
+/// Wireshark's name for a record type, `Unknown (N)` for those it does not know.
+pub fn type_name(code: u16, out: &mut Vec<u8>) {
+    match wireshark_knows(code) {
+        Some(name) => out.extend_from_slice(name.as_bytes()),
+        None => {
+            let _ = write!(out, "Unknown ({code})");
+        }
     }
 }
 
