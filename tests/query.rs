@@ -612,3 +612,43 @@ fn a_batch_prints_what_it_gets_and_names_what_it_does_not() {
     );
     drop(server);
 }
+
+/// SVCB and HTTPS data as kdig (Knot's rrset-dump.c) prints it: parameter keys by name,
+/// `mandatory` as key names, `ech` in base64, unknown keys as `keyN="…"`, hints as lists.
+#[test]
+fn svcb_data_is_what_kdig_prints() {
+    require_tool("kdig");
+    let nsd = start_nsd();
+    let server = format!("@127.0.0.1:{}", nsd.port);
+    let cases = [
+        ("svc.example.test", "SVCB"),
+        ("example.test", "HTTPS"),
+        ("svc2.example.test", "SVCB"),
+        ("svc3.example.test", "HTTPS"),
+        ("svc4.example.test", "SVCB"),
+    ];
+    for (name, rtype) in cases {
+        let (code, out, err) = query(&[name, rtype, &server]);
+        assert_eq!(code, Some(0), "{name} {rtype}: {err}");
+        let kdig = Command::new("kdig")
+            .args([
+                "@127.0.0.1",
+                "-p",
+                &nsd.port.to_string(),
+                "+short",
+                name,
+                rtype,
+            ])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(kdig.status.success(), "kdig {name} {rtype}");
+        let mut theirs: Vec<String> = String::from_utf8_lossy(&kdig.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect();
+        theirs.sort();
+        assert!(!theirs.is_empty(), "kdig found no {rtype} at {name}");
+        assert_eq!(answers(&out, rtype), theirs, "{name} {rtype}:\n{out}");
+    }
+}

@@ -148,11 +148,27 @@ fn presentation(msg: &[u8], data: &RData<'_>, out: &mut String) -> Option<()> {
                             .collect();
                         let _ = write!(out, "ipv6hint={}", hints.join(","));
                     }
-                    SvcParam::Mandatory(value)
-                    | SvcParam::Ech(value)
-                    | SvcParam::Other { value, .. } => {
-                        let _ = write!(out, "key{}=", param.key());
-                        quoted(out, value);
+                    SvcParam::Mandatory(keys) => {
+                        out.push_str("mandatory");
+                        for (i, key) in keys.chunks(2).enumerate() {
+                            out.push(if i == 0 { '=' } else { ',' });
+                            let key = u16::from_be_bytes([key[0], *key.get(1).unwrap_or(&0)]);
+                            push_svc_key(out, key);
+                        }
+                    }
+                    SvcParam::Ech(value) => {
+                        out.push_str("ech");
+                        if !value.is_empty() {
+                            out.push('=');
+                            out.push_str(&crate::dns::view::json_rdata::base64(value));
+                        }
+                    }
+                    SvcParam::Other { key, value } => {
+                        push_svc_key(out, *key);
+                        if !value.is_empty() {
+                            out.push('=');
+                            quoted(out, value);
+                        }
                     }
                 }
             }
@@ -160,6 +176,28 @@ fn presentation(msg: &[u8], data: &RData<'_>, out: &mut String) -> Option<()> {
         _ => return None,
     }
     Some(())
+}
+
+/// An SVCB parameter key by name (RFC 9460, 9461, 9540), `keyN` for the others, as
+/// kdig (Knot's rrset-dump.c) and dig write them.
+fn push_svc_key(out: &mut String, key: u16) {
+    const NAMES: [&str; 9] = [
+        "mandatory",
+        "alpn",
+        "no-default-alpn",
+        "port",
+        "ipv4hint",
+        "ech",
+        "ipv6hint",
+        "dohpath",
+        "ohttp",
+    ];
+    match NAMES.get(usize::from(key)) {
+        Some(name) => out.push_str(name),
+        None => {
+            let _ = write!(out, "key{key}");
+        }
+    }
 }
 
 /// How a reply arrived, for the last lines of the dig view.
