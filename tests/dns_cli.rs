@@ -724,3 +724,66 @@ fn info_names_every_type_opcode_and_rcode_as_tshark_does() {
         differences[..differences.len().min(20)].join("\n")
     );
 }
+
+/// Responses with one answer of every type code 0–300 (and TA, DLV, WINS, WINS-R) whose
+/// record data is short or odd, at the end of the message: where Wireshark's per-type
+/// dissector reads past it, tshark says `[Malformed Packet]`, and so must we.
+#[test]
+fn short_record_data_is_malformed_where_tshark_says_so() {
+    let mut payloads = Vec::new();
+    let types = (0u16..=300).chain([32768, 32769, 65281, 65282]);
+    for qtype in types {
+        for len in [0usize, 1, 2, 3, 5, 7, 11, 19] {
+            for fill in [0u8, 1] {
+                // Counting bytes (1, 2, 3, …) or zeros.
+                let data: Vec<u8> = (1..=len as u8).map(|b| b * fill).collect();
+                let mut m = header_and_question(payloads.len() as u16, 0x8180, qtype.max(1));
+                m[7] = 1; // one answer
+                m.extend_from_slice(&[0xc0, 12]);
+                m.extend_from_slice(&qtype.to_be_bytes());
+                m.extend_from_slice(&[0, 1, 0, 0, 1, 44]);
+                m.extend_from_slice(&(len as u16).to_be_bytes());
+                m.extend_from_slice(&data);
+                payloads.push(m);
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("short.pcap");
+    udp_capture_on(&path, &payloads, |i| (53, 1024 + i as u16));
+    let theirs: Vec<String> = tshark(&path, &["-T", "fields", "-e", "_ws.col.Info"])
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let ours: Vec<String> = stdout_of(&["dns", "--format", "json", path.to_str().unwrap()])
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["info"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!((ours.len(), theirs.len()), (payloads.len(), payloads.len()));
+    let malformed = theirs
+        .iter()
+        .filter(|t| t.ends_with("[Malformed Packet]"))
+        .count();
+    let differences: Vec<String> = theirs
+        .iter()
+        .zip(&ours)
+        .enumerate()
+        .filter(|(_, (t, o))| t != o)
+        .map(|(i, (t, o))| format!("frame {}: tshark {t:?}, pcaptool {o:?}", i + 1))
+        .collect();
+    println!(
+        "{} generated records ({malformed} malformed to tshark): {} with the same Info",
+        payloads.len(),
+        payloads.len() - differences.len()
+    );
+    assert!(malformed > 100, "only {malformed} malformed");
+    assert!(
+        differences.is_empty(),
+        "{} differences:\n{}",
+        differences.len(),
+        differences[..differences.len().min(20)].join("\n")
+    );
+}

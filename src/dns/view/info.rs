@@ -522,8 +522,12 @@ fn walk_record(
             _ => {}
         },
         // NS, CNAME, PTR, DNAME, NXT and NSEC show the name in their data.
-        2 | 5 | 12 | 39 | 30 | 47 => {
+        2 | 5 | 12 | 39 | 30 => {
             name_at(tvb, data, n, out)?;
+        }
+        47 => {
+            let used = name_at(tvb, data, n, out)?;
+            walk_type_bitmap(tvb, data + used, data_len as i64 - used as i64)?;
         }
         // MD MF MB MG MR NULL MINFO RP AFSDB X25 ISDN RT NSAP NSAP-PTR PX GPOS DHCID
         // NSEC3PARAM TLSA HIP show the record's own name, then read their data.
@@ -696,6 +700,133 @@ fn walk_record(
         }
         41 => walk_opt(tvb, data, data_len)?,
         64 | 65 => walk_svcb(tvb, data, data_len, n)?,
+        // The fixed fields Wireshark's dissectors read first, whatever RDLENGTH says
+        // (packet-dns.c, 4.0.17): a record too short at the end of the message is
+        // malformed. KEY/DNSKEY/CDNSKEY: flags, protocol, algorithm; DS/CDS/DLV: tag,
+        // algorithm, digest type; SSHFP; CERT; ZONEMD; the ILNP types; EUI48/64.
+        25 | 48 | 60 | 43 | 59 | 32769 => {
+            tvb.bytes(data, 4)?;
+        }
+        44 => {
+            tvb.bytes(data, 2)?;
+        }
+        37 => {
+            tvb.bytes(data, 5)?;
+        }
+        63 | 105 | 108 => {
+            tvb.bytes(data, 6)?;
+        }
+        104 | 106 => {
+            tvb.bytes(data, 10)?;
+        }
+        109 => {
+            tvb.bytes(data, 8)?;
+        }
+        // SIG and RRSIG: 18 bytes of fields, then the signer's name.
+        24 | 46 => {
+            tvb.bytes(data, 18)?;
+            skip_name(tvb, data + 18, n)?;
+        }
+        // LP: preference, then a name.
+        107 => {
+            tvb.bytes(data, 2)?;
+            skip_name(tvb, data + 2, n)?;
+        }
+        // APL: the record's own name, then (family, prefix, length, address) items while
+        // more than one byte is left.
+        42 => {
+            owner_name(out);
+            let mut rest = data_len as i64;
+            let mut at = data;
+            while rest > 1 {
+                tvb.bytes(at, 3)?;
+                let len = usize::from(tvb.u8(at + 3)? & 0x7f);
+                tvb.bytes(at + 4, len)?;
+                at += 4 + len;
+                rest -= 4 + len as i64;
+            }
+        }
+        // IPSECKEY: precedence, gateway type, algorithm, the gateway by its type.
+        45 => {
+            tvb.bytes(data, 3)?;
+            match tvb.u8(data + 1)? {
+                1 => {
+                    tvb.bytes(data + 3, 4)?;
+                }
+                2 => {
+                    tvb.bytes(data + 3, 16)?;
+                }
+                3 => {
+                    skip_name(tvb, data + 3, n)?;
+                }
+                _ => {}
+            }
+        }
+        // NSEC3: algorithm, flags, iterations, salt, hash, then the type bitmap.
+        50 => {
+            tvb.bytes(data, 4)?;
+            let salt = usize::from(tvb.u8(data + 4)?);
+            tvb.bytes(data + 5, salt)?;
+            let hash = usize::from(tvb.u8(data + 5 + salt)?);
+            tvb.bytes(data + 6 + salt, hash)?;
+            let head = 6 + salt + hash;
+            walk_type_bitmap(tvb, data + head, data_len as i64 - head as i64)?;
+        }
+        // CSYNC: serial, flags, then the type bitmap.
+        62 => {
+            tvb.bytes(data, 6)?;
+            walk_type_bitmap(tvb, data + 6, data_len as i64 - 6)?;
+        }
+        // TKEY: algorithm name, inception, expiration, mode, error, key, other data.
+        249 => {
+            let mut at = data + skip_name(tvb, data, n)?;
+            tvb.bytes(at, 12)?;
+            at += 10;
+            for _ in 0..2 {
+                let len = usize::from(tvb.u16(at)?);
+                tvb.bytes(at + 2, len)?;
+                at += 2 + len;
+            }
+        }
+        // TSIG: algorithm name, time signed, fudge, MAC, original ID, error, other data.
+        250 => {
+            let mut at = data + skip_name(tvb, data, n)?;
+            tvb.bytes(at, 10)?;
+            let mac = usize::from(tvb.u16(at + 8)?);
+            tvb.bytes(at + 10, mac)?;
+            at += 10 + mac;
+            tvb.bytes(at, 6)?;
+            let other = usize::from(tvb.u16(at + 4)?);
+            tvb.bytes(at + 6, other)?;
+        }
+        // WINS: flags and timeouts, a server count, then that many servers (while any of
+        // RDLENGTH is left, counting down past zero); WINS-R: the same three, then the
+        // name it shows.
+        65281 => {
+            tvb.bytes(data, 16)?;
+            let count = tvb.bytes(data + 12, 4)?;
+            let mut count = u32::from_be_bytes([count[0], count[1], count[2], count[3]]);
+            let (mut at, mut rest) = (data + 16, data_len as i64 - 16);
+            while rest != 0 && count != 0 {
+                tvb.bytes(at, 4)?;
+                at += 4;
+                rest -= 4;
+                count -= 1;
+            }
+        }
+        65282 => {
+            tvb.bytes(data, 12)?;
+            name_at(tvb, data + 12, n, out)?;
+        }
+        // CAA: flags, tag length, tag, then a value whose 16-bit length wraps when the
+        // tag claims more than RDLENGTH holds.
+        257 => {
+            tvb.u8(data)?;
+            let tag = usize::from(tvb.u8(data + 1)?);
+            tvb.bytes(data + 2, tag)?;
+            let value = (data_len as u16).wrapping_sub(tag as u16 + 2);
+            tvb.bytes(data + 2 + tag, usize::from(value))?;
+        }
         _ => {}
     }
     // Every other type shows its data in Wireshark's tree, which reads all of it.
@@ -703,6 +834,19 @@ fn walk_record(
         return Err(OutOfBounds::Malformed);
     }
     Ok(total)
+}
+
+/// An NSEC-style type bitmap as Wireshark walks it: (window, length, bits) blocks until
+/// the remaining length is exactly used up (one that overshoots reads on to the end).
+fn walk_type_bitmap(tvb: &Tvb<'_>, mut at: usize, mut rest: i64) -> Walk<()> {
+    while rest != 0 {
+        tvb.u8(at)?;
+        let len = usize::from(tvb.u8(at + 1)?);
+        tvb.bytes(at + 2, len)?;
+        at += 2 + len;
+        rest -= 2 + len as i64;
+    }
+    Ok(())
 }
 
 /// EDNS options as Wireshark walks them (client subnet reads its address by its own
