@@ -663,6 +663,31 @@ fn udp_heuristic_agrees_with_tshark_on_every_header_around_its_limits() {
     );
 }
 
+/// tshark's Info column for each frame of `path` (holding `messages` DNS messages, one
+/// per frame), and where ours differs from it.
+fn info_differences(path: &Path, messages: usize) -> (Vec<String>, Vec<String>) {
+    let theirs: Vec<String> = tshark(path, &["-T", "fields", "-e", "_ws.col.Info"])
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let ours: Vec<String> = stdout_of(&["dns", "--format", "json", path.to_str().unwrap()])
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["info"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!((ours.len(), theirs.len()), (messages, messages));
+    let differences = theirs
+        .iter()
+        .zip(&ours)
+        .enumerate()
+        .filter(|(_, (t, o))| t != o)
+        .map(|(i, (t, o))| format!("frame {}: tshark {t:?}, pcaptool {o:?}", i + 1))
+        .collect();
+    (theirs, differences)
+}
+
 /// A query for `example.com` of type `qtype`, with `opcode`; or a response with `rcode`.
 fn header_and_question(id: u16, flags: u16, qtype: u16) -> Vec<u8> {
     let mut m = id.to_be_bytes().to_vec();
@@ -692,26 +717,7 @@ fn info_names_every_type_opcode_and_rcode_as_tshark_does() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("names.pcap");
     udp_capture(&path, &payloads);
-    let theirs: Vec<String> = tshark(&path, &["-T", "fields", "-e", "_ws.col.Info"])
-        .lines()
-        .map(str::to_string)
-        .collect();
-    let ours: Vec<String> = stdout_of(&["dns", "--format", "json", path.to_str().unwrap()])
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            v["info"].as_str().unwrap().to_string()
-        })
-        .collect();
-    assert_eq!(ours.len(), payloads.len());
-    assert_eq!(theirs.len(), payloads.len());
-    let differences: Vec<String> = theirs
-        .iter()
-        .zip(&ours)
-        .enumerate()
-        .filter(|(_, (t, o))| t != o)
-        .map(|(i, (t, o))| format!("frame {}: tshark {t:?}, pcaptool {o:?}", i + 1))
-        .collect();
+    let (_, differences) = info_differences(&path, payloads.len());
     println!(
         "{} generated messages: {} with the same Info as tshark",
         payloads.len(),
@@ -751,29 +757,11 @@ fn short_record_data_is_malformed_where_tshark_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("short.pcap");
     udp_capture_on(&path, &payloads, |i| (53, 1024 + i as u16));
-    let theirs: Vec<String> = tshark(&path, &["-T", "fields", "-e", "_ws.col.Info"])
-        .lines()
-        .map(str::to_string)
-        .collect();
-    let ours: Vec<String> = stdout_of(&["dns", "--format", "json", path.to_str().unwrap()])
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            v["info"].as_str().unwrap().to_string()
-        })
-        .collect();
-    assert_eq!((ours.len(), theirs.len()), (payloads.len(), payloads.len()));
+    let (theirs, differences) = info_differences(&path, payloads.len());
     let malformed = theirs
         .iter()
         .filter(|t| t.ends_with("[Malformed Packet]"))
         .count();
-    let differences: Vec<String> = theirs
-        .iter()
-        .zip(&ours)
-        .enumerate()
-        .filter(|(_, (t, o))| t != o)
-        .map(|(i, (t, o))| format!("frame {}: tshark {t:?}, pcaptool {o:?}", i + 1))
-        .collect();
     println!(
         "{} generated records ({malformed} malformed to tshark): {} with the same Info",
         payloads.len(),
