@@ -132,7 +132,9 @@ def run_pcaptool(args, staging):
         if not mode & stat.S_IXUSR:
             os.chmod(tool, mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
         path, temp = fetch(uri)
-        out = tempfile.mktemp(suffix=".parquet")
+        # A private directory: pcaptool writes its temporary file beside the output.
+        work = tempfile.mkdtemp(prefix="pcaptool-")
+        out = os.path.join(work, "table.parquet")
         try:
             command = [
                 tool, "dns", path, "--format", "parquet", "-o", out, "--quiet",
@@ -148,8 +150,7 @@ def run_pcaptool(args, staging):
         finally:
             if temp:
                 os.unlink(temp)
-            if os.path.exists(out):
-                os.unlink(out)
+            shutil.rmtree(work, ignore_errors=True)
 
     return task
 
