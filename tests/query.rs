@@ -652,3 +652,231 @@ fn svcb_data_is_what_kdig_prints() {
         assert_eq!(answers(&out, rtype), theirs, "{name} {rtype}:\n{out}");
     }
 }
+
+/// knotd serving the zones of tests/zones it signs itself, killed on drop.
+struct Knot {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Knot {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Asks `kdig` at the test server: every record of the answer, authority and additional
+/// sections, with DNSSEC records (`+dnssec`), as `(owner, type, data)`. Without `idn`,
+/// names go out and come back as they are (`+noidn`); with it kdig converts them to
+/// IDNA and shows them back in Unicode.
+fn kdig_records(port: u16, name: &str, rtype: &str, idn: bool) -> Vec<(String, String, String)> {
+    let out = Command::new("kdig")
+        .args(["@127.0.0.1", "-p", &port.to_string()])
+        .args((!idn).then_some("+noidn"))
+        .args(["+dnssec", "+noall", "+answer", "+authority", "+additional"])
+        .args([name, rtype])
+        .stdin(Stdio::null())
+        .output()
+        .expect("cannot run kdig");
+    assert!(out.status.success(), "kdig {name} {rtype}");
+    // kdig pads the owner with spaces, then separates the fields with tabs.
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.starts_with(';') && !l.is_empty())
+        .map(|line| {
+            let (owner, rest) = line.split_once(char::is_whitespace).unwrap();
+            let fields: Vec<&str> = rest.trim_start().splitn(4, '\t').collect();
+            assert_eq!(fields.len(), 4, "kdig line: {line}");
+            // Knot ends URI and CAA data with a space; dig and pcaptool do not.
+            let data = fields[3].trim_end().to_string();
+            (owner.to_ascii_lowercase(), fields[2].to_string(), data)
+        })
+        .collect()
+}
+
+/// The same from `pcaptool query --do`'s dig-style sections.
+fn our_records(port: u16, name: &str, rtype: &str) -> Vec<(String, String, String)> {
+    let (code, out, err) = query(&[&format!("@127.0.0.1:{port}"), name, rtype, "--do"]);
+    assert!(matches!(code, Some(0 | 3)), "{name} {rtype}: {err}\n{out}");
+    let mut in_records = false;
+    let mut found = Vec::new();
+    for line in out.lines() {
+        if line.starts_with(";; ") {
+            in_records = [";; ANSWER", ";; AUTHORITY", ";; ADDITIONAL"]
+                .iter()
+                .any(|s| line.starts_with(s));
+            continue;
+        }
+        if in_records && !line.is_empty() {
+            let cols: Vec<&str> = line.splitn(5, '\t').collect();
+            assert_eq!(cols.len(), 5, "our line: {line}");
+            found.push((
+                cols[0].to_ascii_lowercase(),
+                cols[3].to_string(),
+                cols[4].to_string(),
+            ));
+        }
+    }
+    found
+}
+
+fn start_knot() -> Knot {
+    require_tool("kdig");
+    let knotd = ["/usr/sbin/knotd", "knotd"]
+        .into_iter()
+        .find(|p| Command::new(p).arg("--version").output().is_ok())
+        .expect("knotd (Debian package knot) is needed: .ci/run installs it");
+    let dir = tempfile::tempdir().unwrap();
+    let zones = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/zones");
+    // knotd writes into its zone directory: it gets copies.
+    for zone in ["types.test.zone", "nsec3.test.zone"] {
+        std::fs::copy(zones.join(zone), dir.path().join(zone)).unwrap();
+    }
+    std::fs::create_dir(dir.path().join("db")).unwrap();
+    let port = free_port();
+    let d = dir.path().display();
+    let conf = format!(
+        "server:\n  listen: [127.0.0.1@{port}, ::1@{port}]\n  rundir: {d}\n\
+         log:\n  - target: stderr\n    any: warning\n\
+         database:\n  storage: {d}/db\n\
+         policy:\n  - id: nsec\n    algorithm: ecdsap256sha256\n    cds-cdnskey-publish: always\n\
+         \x20 - id: nsec3\n    algorithm: ecdsap256sha256\n    nsec3: on\n    nsec3-iterations: 0\n    nsec3-salt-length: 8\n\
+         template:\n  - id: default\n    storage: {d}\n    file: \"%s.zone\"\n    zonefile-sync: -1\n    journal-content: all\n\
+         zone:\n  - domain: types.test\n    dnssec-signing: on\n    dnssec-policy: nsec\n    zonemd-generate: zonemd-sha384\n\
+         \x20 - domain: nsec3.test\n    dnssec-signing: on\n    dnssec-policy: nsec3\n"
+    );
+    let conf_path = dir.path().join("knot.conf");
+    std::fs::write(&conf_path, conf).unwrap();
+    let log = std::fs::File::create(dir.path().join("knotd.log")).unwrap();
+    let child = Command::new(knotd)
+        .arg("-c")
+        .arg(&conf_path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("cannot start knotd");
+    let knot = Knot { child, port, dir };
+    // Ready when both zones are signed: ZONEMD and NSEC3PARAM are among the last records
+    // knotd adds.
+    let started = Instant::now();
+    while kdig_records(port, "types.test", "ZONEMD", false).is_empty()
+        || kdig_records(port, "nsec3.test", "NSEC3PARAM", false).is_empty()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "knotd did not serve signed zones: {}",
+            std::fs::read_to_string(knot.dir.path().join("knotd.log")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    knot
+}
+
+/// Record data of every type Knot writes in presentation format (tests/zones/types.test
+/// holds one of each), and of a zone knotd signs with NSEC and another with NSEC3 (RRSIG,
+/// NSEC, NSEC3, NSEC3PARAM, DNSKEY, CDS, CDNSKEY, ZONEMD), equal to kdig's for every
+/// record of every section: Knot's `rrset-dump.c` is the reference.
+#[test]
+fn every_record_type_is_written_as_kdig_writes_it() {
+    let knot = start_knot();
+    let zones = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/zones");
+    let mut questions: Vec<(String, String)> = Vec::new();
+    for (file, origin) in [
+        ("types.test.zone", "types.test."),
+        ("nsec3.test.zone", "nsec3.test."),
+    ] {
+        for line in std::fs::read_to_string(zones.join(file)).unwrap().lines() {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            if fields.len() < 3 || line.starts_with([';', '$']) {
+                continue;
+            }
+            let owner = match fields[0] {
+                "@" => origin.to_string(),
+                label => format!("{label}.{origin}"),
+            };
+            let question = (owner, fields[1].to_string());
+            if !questions.contains(&question) {
+                questions.push(question);
+            }
+        }
+        // What the signer adds at the apex, and a denial of existence (NSEC or NSEC3 and
+        // their signatures in the authority section).
+        for rtype in ["DNSKEY", "CDS", "CDNSKEY", "ZONEMD", "NSEC", "NSEC3PARAM"] {
+            questions.push((origin.to_string(), rtype.to_string()));
+        }
+        questions.push((format!("nx.{origin}"), "A".to_string()));
+    }
+    let mut types_seen = std::collections::BTreeSet::new();
+    let mut records = 0;
+    let mut differences = Vec::new();
+    for (name, rtype) in &questions {
+        let mut theirs = kdig_records(knot.port, name, rtype, false);
+        let mut ours = our_records(knot.port, name, rtype);
+        theirs.sort();
+        ours.sort();
+        assert!(!theirs.is_empty(), "kdig found nothing for {name} {rtype}");
+        records += theirs.len();
+        types_seen.extend(theirs.iter().map(|r| r.1.clone()));
+        if theirs != ours {
+            differences.push(format!(
+                "{name} {rtype}:\n  kdig:     {theirs:?}\n  pcaptool: {ours:?}"
+            ));
+        }
+    }
+    eprintln!(
+        "{} questions, {records} records of {} types: {} differ",
+        questions.len(),
+        types_seen.len(),
+        differences.len()
+    );
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+    for rtype in [
+        "RRSIG",
+        "NSEC",
+        "NSEC3",
+        "NSEC3PARAM",
+        "DNSKEY",
+        "CDS",
+        "CDNSKEY",
+        "ZONEMD",
+        "LOC",
+        "APL",
+        "IPSECKEY",
+        "CSYNC",
+        "TYPE65280",
+    ] {
+        assert!(types_seen.contains(rtype), "no {rtype} record was compared");
+    }
+    assert!(types_seen.len() >= 50, "only {types_seen:?}");
+}
+
+/// Names with non-ASCII characters are asked in IDNA form as dig and kdig do, or as
+/// their UTF-8 bytes with `--no-idn`.
+#[test]
+fn international_names_are_sent_as_idna_unless_told_not_to() {
+    let knot = start_knot();
+    let server = format!("@127.0.0.1:{}", knot.port);
+    let (code, out, err) = query(&[&server, "Café.types.test"]);
+    assert_eq!(code, Some(0), "{err}\n{out}");
+    assert!(out.contains(";xn--caf-dma.types.test.\t"), "{out}");
+    assert_eq!(answers(&out, "A"), ["192.0.2.233"]);
+    // kdig converts the same way (Debian builds it with libidn2).
+    let theirs = kdig_records(knot.port, "Café.types.test", "A", true);
+    assert_eq!(
+        theirs[0].0, "café.types.test.",
+        "kdig shows the name back in Unicode"
+    );
+    assert_eq!(theirs[0].2, "192.0.2.233");
+    // As given: the UTF-8 bytes, which the zone does not hold.
+    let (code, out, _) = query(&[&server, "café.types.test", "--no-idn"]);
+    assert_eq!(code, Some(3), "{out}");
+    assert!(out.contains("status: NXDOMAIN"), "{out}");
+    assert!(out.contains(";caf\\195\\169.types.test.\t"), "{out}");
+    // Not a valid international name: a usage error naming it.
+    let (code, _, err) = query(&[&server, "a\u{200d}b.types.test"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("IDNA"), "{err}");
+}

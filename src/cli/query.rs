@@ -59,6 +59,10 @@ pub struct Args {
     /// NAME [TYPE] [@SERVER[:PORT]], in any order. Example: example.com MX @127.0.0.1
     #[arg(required_unless_present = "batch", value_name = "NAME|TYPE|@SERVER")]
     pub query: Vec<String>,
+    /// Send names with non-ASCII characters as their UTF-8 bytes, not converted to IDNA
+    /// (by default `café.example` asks for `xn--caf-dma.example`, as dig and kdig do).
+    #[arg(long)]
+    pub no_idn: bool,
     /// Query class: IN, CH, HS, ANY or a number.
     #[arg(long, default_value = "IN", value_name = "CLASS")]
     pub class: String,
@@ -139,7 +143,7 @@ pub fn run(args: &Args) -> Result<()> {
             None => words.push(word.as_str()),
         }
     }
-    let asks: Vec<Ask> = Ask::from_words(&words)
+    let asks: Vec<Ask> = Ask::from_words(&words, !args.no_idn)
         .map_err(UsageError)?
         .into_iter()
         .collect();
@@ -196,7 +200,7 @@ pub fn run(args: &Args) -> Result<()> {
     let mut asks = asks.into_iter();
     let source = || match asks.next() {
         Some(ask) => Some(Ok(build(ask))),
-        None => next_ask(batch.as_mut()?).map(|next| next.map(&mut build)),
+        None => next_ask(batch.as_mut()?, !args.no_idn).map(|next| next.map(&mut build)),
     };
     let stdout = io::stdout();
     let mut out = stdout.lock();
@@ -260,12 +264,12 @@ fn finish(tally: Tally, batch: bool) -> Result<()> {
 }
 
 /// The next name (and type) of a batch file; `Err` says which line is wrong and why.
-fn next_ask(file: &mut NamesFile) -> Option<Result<Ask, String>> {
+fn next_ask(file: &mut NamesFile, idna: bool) -> Option<Result<Ask, String>> {
     Some(match file.next_line()? {
         Err(e) => Err(e.to_string()),
         Ok((line, text)) => {
             let words: Vec<&str> = text.split_whitespace().take(2).collect();
-            match Ask::from_words(&words) {
+            match Ask::from_words(&words, idna) {
                 Ok(Some(ask)) => Ok(ask),
                 Ok(None) => Err(format!("{}:{line}: no name", file.name())),
                 Err(e) => Err(format!("{}:{line}: {e}", file.name())),

@@ -553,15 +553,30 @@ pub struct Ask {
 }
 
 impl Ask {
-    /// A name and an optional type (`A` when none).
+    /// A name and an optional type (`A` when none). With `idna`, a name holding
+    /// non-ASCII characters is converted as dig and kdig do (UTS #46, non-transitional:
+    /// `café.example` asks for `xn--caf-dma.example`); without, its UTF-8 bytes are sent
+    /// as given.
     ///
     /// ```
     /// use pcaptool::dns::client::Ask;
-    /// assert_eq!(Ask::parse("example.com", Some("MX")).unwrap().qtype, 15);
-    /// assert!(Ask::parse("example.com", Some("NOPE")).is_err());
+    /// assert_eq!(Ask::parse("example.com", Some("MX"), true).unwrap().qtype, 15);
+    /// assert!(Ask::parse("example.com", Some("NOPE"), true).is_err());
+    /// let idn = Ask::parse("Café.example", None, true).unwrap();
+    /// assert_eq!(idn.name.to_string(), "xn--caf-dma.example");
+    /// let raw = Ask::parse("café.example", None, false).unwrap();
+    /// assert_eq!(raw.name.as_wire(), b"\x05caf\xc3\xa9\x07example\x00");
     /// ```
-    pub fn parse(name: &str, qtype: Option<&str>) -> Result<Ask, String> {
-        let name = name
+    pub fn parse(name: &str, qtype: Option<&str>, idna: bool) -> Result<Ask, String> {
+        let ascii;
+        let text = if idna && !name.is_ascii() {
+            ascii = idna::domain_to_ascii(name)
+                .map_err(|_| format!("bad name '{name}': not a valid internationalised name (IDNA); --no-idn sends it as given"))?;
+            ascii.as_str()
+        } else {
+            name
+        };
+        let name = text
             .parse::<Name>()
             .map_err(|e| format!("bad name '{name}': {e}"))?;
         let qtype = match qtype {
@@ -577,20 +592,20 @@ impl Ask {
     ///
     /// ```
     /// use pcaptool::dns::client::Ask;
-    /// let ask = Ask::from_words(&["AAAA", "example.com"]).unwrap().unwrap();
+    /// let ask = Ask::from_words(&["AAAA", "example.com"], true).unwrap().unwrap();
     /// assert_eq!((ask.name.to_string(), ask.qtype), ("example.com".into(), 28));
     /// ```
-    pub fn from_words(words: &[&str]) -> Result<Option<Ask>, String> {
+    pub fn from_words(words: &[&str], idna: bool) -> Result<Option<Ask>, String> {
         use crate::dns::wire::registry::parse_type;
         match words {
             [] => Ok(None),
-            [name] => Ask::parse(name, None).map(Some),
+            [name] => Ask::parse(name, None, idna).map(Some),
             [first, second] => {
                 // dig accepts TYPE NAME too: take whichever reads as a type.
                 if parse_type(first).is_some() && parse_type(second).is_none() {
-                    Ask::parse(second, Some(first)).map(Some)
+                    Ask::parse(second, Some(first), idna).map(Some)
                 } else {
-                    Ask::parse(first, Some(second)).map(Some)
+                    Ask::parse(first, Some(second), idna).map(Some)
                 }
             }
             more => Err(format!("expected NAME [TYPE], got {}", more.join(" "))),

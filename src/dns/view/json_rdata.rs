@@ -1,7 +1,9 @@
 //! Record data as JSON, from the one typed parser ([`RData`]): every field of the
-//! common types (A, AAAA, NS, CNAME, PTR, DNAME, SOA, MX, TXT, SRV, NAPTR, HINFO, CAA,
-//! SSHFP, TLSA, URI, LOC, DS, DNSKEY, RRSIG, NSEC, NSEC3, NSEC3PARAM, SVCB/HTTPS, OPT
-//! with its options), anything else as RFC 3597 unknown data. Data that does not fit
+//! types the parser knows (A, AAAA, NS, CNAME, PTR, DNAME, SOA, MINFO, RP, MX, AFSDB, RT,
+//! KX, LP, TXT, SPF, SRV, NAPTR, HINFO, CAA, CERT, APL, IPSECKEY, DHCID, OPENPGPKEY,
+//! SSHFP, TLSA, SMIMEA, URI, LOC, DS, CDS, DNSKEY, CDNSKEY, KEY, RRSIG, SIG, NSEC, NSEC3,
+//! NSEC3PARAM, CSYNC, ZONEMD, NID, L32, L64, EUI48, EUI64, TSIG, SVCB/HTTPS, OPT with its
+//! options), anything else as RFC 3597 unknown data. Data that does not fit
 //! its type is reported with its offset and kept as hex; it never spoils the rest of
 //! the message.
 
@@ -10,7 +12,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::dns::view::digits::push_u64_str;
 use crate::dns::view::json::json_str;
-use crate::dns::wire::rdata::{RData, SvcParam, TypeBitmap};
+use crate::dns::wire::rdata::{Gateway, RData, SvcParam, TypeBitmap};
 use crate::dns::wire::registry::RecordType;
 use crate::dns::wire::{Edns, NameRef, Record};
 
@@ -374,6 +376,138 @@ fn typed(msg: &[u8], record: &Record, data: &RData<'_>, out: &mut String) {
                 edns_option(out, code, data);
             }
             out.push(']');
+        }
+        RData::NamePair { first, second } => {
+            let (a, b) = if record.rtype == 14 {
+                ("rmailbx", "emailbx")
+            } else {
+                ("mbox", "txt")
+            };
+            o.name(a, msg, first);
+            o.name(b, msg, second);
+        }
+        RData::NumberName { number, name } => {
+            let (a, b) = match record.rtype {
+                18 => ("subtype", "hostname"),
+                21 => ("preference", "intermediate_host"),
+                36 => ("preference", "exchanger"),
+                _ => ("preference", "fqdn"),
+            };
+            o.num(a, number);
+            o.name(b, msg, name);
+        }
+        RData::Cert {
+            cert_type,
+            key_tag,
+            algorithm,
+            certificate,
+        } => {
+            o.num("type", cert_type);
+            o.num("key_tag", key_tag);
+            o.num("algorithm", algorithm);
+            o.str("certificate", &base64(certificate));
+        }
+        RData::Apl(ref items) => {
+            let out = o.key("items");
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                let mut p = Obj::new(out);
+                p.num("family", item.family);
+                p.num("prefix", item.prefix);
+                p.key("negated")
+                    .push_str(if item.negated { "true" } else { "false" });
+                p.str("address", &item.ip().to_string());
+                p.end();
+            }
+            out.push(']');
+        }
+        RData::Ipseckey {
+            precedence,
+            algorithm,
+            gateway,
+            public_key,
+        } => {
+            o.num("precedence", precedence);
+            let (kind, text) = match gateway {
+                Gateway::None => (0u8, None),
+                Gateway::V4(a) => (1, Some(a.to_string())),
+                Gateway::V6(a) => (2, Some(a.to_string())),
+                Gateway::Name(n) => (3, Some(n.to_string(msg))),
+            };
+            o.num("gateway_type", kind);
+            o.num("algorithm", algorithm);
+            match text {
+                Some(text) => o.str("gateway", &text),
+                None => o.key("gateway").push_str("null"),
+            }
+            o.str("public_key", &base64(public_key));
+        }
+        RData::Blob(data) => o.str("data", &base64(data)),
+        RData::Csync {
+            serial,
+            flags,
+            types,
+        } => {
+            o.num("serial", serial);
+            o.num("flags", flags);
+            type_list(o.key("types"), types);
+        }
+        RData::Zonemd {
+            serial,
+            scheme,
+            hash_algorithm,
+            digest,
+        } => {
+            o.num("serial", serial);
+            o.num("scheme", scheme);
+            o.num("hash_algorithm", hash_algorithm);
+            o.str("digest", &hex(digest));
+        }
+        RData::Locator64 {
+            preference,
+            locator,
+        } => {
+            o.num("preference", preference);
+            let groups: Vec<String> = locator.chunks(2).map(hex).collect();
+            o.str(
+                if record.rtype == 104 {
+                    "node_id"
+                } else {
+                    "locator"
+                },
+                &groups.join(":"),
+            );
+        }
+        RData::Locator32 {
+            preference,
+            locator,
+        } => {
+            o.num("preference", preference);
+            o.str("locator", &locator.to_string());
+        }
+        RData::Eui(bytes) => {
+            let pairs: Vec<String> = bytes.chunks(1).map(hex).collect();
+            o.str("address", &pairs.join("-"));
+        }
+        RData::Tsig {
+            algorithm,
+            time_signed,
+            fudge,
+            mac,
+            original_id,
+            error,
+            other,
+        } => {
+            o.name("algorithm", msg, algorithm);
+            o.num("time_signed", time_signed);
+            o.num("fudge", fudge);
+            o.str("mac", &base64(mac));
+            o.num("original_id", original_id);
+            o.num("error", error);
+            o.str("other", &hex(other));
         }
         RData::Unknown(data) => {
             o.str("unknown", &format!("\\# {} {}", data.len(), hex(data)));

@@ -46,6 +46,17 @@ pub enum RData<'a> {
         preference: u16,
         exchange: NameRef,
     },
+    /// MINFO (responsible mailbox, error mailbox) and RP (mailbox, TXT owner).
+    NamePair {
+        first: NameRef,
+        second: NameRef,
+    },
+    /// AFSDB (subtype, hostname), RT (preference, intermediate host), KX (preference,
+    /// exchanger) and LP (preference, FQDN): a number then a name.
+    NumberName {
+        number: u16,
+        name: NameRef,
+    },
     /// TXT and SPF: character-strings.
     Txt(Vec<&'a [u8]>),
     Hinfo {
@@ -128,6 +139,55 @@ pub enum RData<'a> {
         signer: NameRef,
         signature: &'a [u8],
     },
+    Cert {
+        cert_type: u16,
+        key_tag: u16,
+        algorithm: u8,
+        certificate: &'a [u8],
+    },
+    /// APL (RFC 3123): address prefixes, each checked when parsed.
+    Apl(Vec<AplItem<'a>>),
+    Ipseckey {
+        precedence: u8,
+        algorithm: u8,
+        gateway: Gateway,
+        public_key: &'a [u8],
+    },
+    /// DHCID and OPENPGPKEY: one opaque blob, shown in base64.
+    Blob(&'a [u8]),
+    Csync {
+        serial: u32,
+        flags: u16,
+        types: TypeBitmap<'a>,
+    },
+    Zonemd {
+        serial: u32,
+        scheme: u8,
+        hash_algorithm: u8,
+        digest: &'a [u8],
+    },
+    /// NID and L64 (RFC 6742): a preference and a 64-bit identifier or locator.
+    Locator64 {
+        preference: u16,
+        locator: [u8; 8],
+    },
+    /// L32: a preference and a 32-bit locator.
+    Locator32 {
+        preference: u16,
+        locator: Ipv4Addr,
+    },
+    /// EUI48 and EUI64 (RFC 7043): 6 or 8 bytes.
+    Eui(&'a [u8]),
+    Tsig {
+        algorithm: NameRef,
+        /// Seconds since 1970, 48 bits on the wire.
+        time_signed: u64,
+        fudge: u16,
+        mac: &'a [u8],
+        original_id: u16,
+        error: u16,
+        other: &'a [u8],
+    },
     Nsec {
         next: NameRef,
         types: TypeBitmap<'a>,
@@ -159,6 +219,38 @@ pub enum RData<'a> {
     },
     /// Any other type, as the bytes it has.
     Unknown(&'a [u8]),
+}
+
+/// One APL address prefix: family 1 (IPv4) or 2 (IPv6), the prefix length, the
+/// negation bit and the address bytes as sent (trailing zero bytes left out).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AplItem<'a> {
+    pub family: u16,
+    pub prefix: u8,
+    pub negated: bool,
+    pub address: &'a [u8],
+}
+
+impl AplItem<'_> {
+    /// The address with its left-out bytes restored.
+    pub fn ip(&self) -> std::net::IpAddr {
+        let mut bytes = [0u8; 16];
+        bytes[..self.address.len()].copy_from_slice(self.address);
+        if self.family == 1 {
+            Ipv4Addr::new(bytes[0], bytes[1], bytes[2], bytes[3]).into()
+        } else {
+            Ipv6Addr::from(bytes).into()
+        }
+    }
+}
+
+/// An IPSECKEY gateway (RFC 4025), by its gateway type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gateway {
+    None,
+    V4(Ipv4Addr),
+    V6(Ipv6Addr),
+    Name(NameRef),
 }
 
 /// A type bitmap (NSEC, NSEC3, CSYNC), checked when parsed.
@@ -391,6 +483,112 @@ fn parse_fields<'a>(f: &mut Fields<'a>, rtype: u16) -> Result<RData<'a>, DecodeE
             RData::Aaaa(Ipv6Addr::from(a))
         }
         2 | 3 | 4 | 5 | 7 | 8 | 9 | 12 | 39 => RData::Name(f.name()?),
+        14 | 17 => RData::NamePair {
+            first: f.name()?,
+            second: f.name()?,
+        },
+        18 | 21 | 36 | 107 => RData::NumberName {
+            number: f.u16("preference")?,
+            name: f.name()?,
+        },
+        37 => RData::Cert {
+            cert_type: f.u16("certificate type")?,
+            key_tag: f.u16("key tag")?,
+            algorithm: f.u8("algorithm")?,
+            certificate: f.rest(),
+        },
+        42 => {
+            let mut items = Vec::new();
+            while !f.done() {
+                let family = f.u16("address family")?;
+                let prefix = f.u8("prefix length")?;
+                let length = f.u8("address length")?;
+                let address = f.take(usize::from(length & 0x7f), "address")?;
+                let fits = match family {
+                    1 => address.len() <= 4,
+                    2 => address.len() <= 16,
+                    _ => false,
+                };
+                if !fits {
+                    return Err(f.bad("address does not fit its family"));
+                }
+                items.push(AplItem {
+                    family,
+                    prefix,
+                    negated: length & 0x80 != 0,
+                    address,
+                });
+            }
+            RData::Apl(items)
+        }
+        45 => {
+            let precedence = f.u8("precedence")?;
+            let gateway_type = f.u8("gateway type")?;
+            let algorithm = f.u8("algorithm")?;
+            let gateway = match gateway_type {
+                0 => Gateway::None,
+                1 => {
+                    let a = f.take(4, "gateway")?;
+                    Gateway::V4(Ipv4Addr::new(a[0], a[1], a[2], a[3]))
+                }
+                2 => Gateway::V6(Ipv6Addr::from(
+                    <[u8; 16]>::try_from(f.take(16, "gateway")?).unwrap_or([0; 16]),
+                )),
+                3 => Gateway::Name(f.name()?),
+                _ => return Err(f.bad("gateway type beyond 3")),
+            };
+            RData::Ipseckey {
+                precedence,
+                algorithm,
+                gateway,
+                public_key: f.rest(),
+            }
+        }
+        49 | 61 => RData::Blob(f.rest()),
+        62 => RData::Csync {
+            serial: f.u32("serial")?,
+            flags: f.u16("flags")?,
+            types: f.type_bitmap()?,
+        },
+        63 => RData::Zonemd {
+            serial: f.u32("serial")?,
+            scheme: f.u8("scheme")?,
+            hash_algorithm: f.u8("hash algorithm")?,
+            digest: f.rest(),
+        },
+        104 | 106 => RData::Locator64 {
+            preference: f.u16("preference")?,
+            locator: f.take(8, "locator")?.try_into().unwrap_or([0; 8]),
+        },
+        105 => {
+            let preference = f.u16("preference")?;
+            let a = f.take(4, "locator")?;
+            RData::Locator32 {
+                preference,
+                locator: Ipv4Addr::new(a[0], a[1], a[2], a[3]),
+            }
+        }
+        108 => RData::Eui(f.take(6, "EUI-48")?),
+        109 => RData::Eui(f.take(8, "EUI-64")?),
+        250 => {
+            let algorithm = f.name()?;
+            let high = u64::from(f.u16("time signed")?);
+            let time_signed = (high << 32) | u64::from(f.u32("time signed")?);
+            let fudge = f.u16("fudge")?;
+            let mac_len = usize::from(f.u16("MAC size")?);
+            RData::Tsig {
+                algorithm,
+                time_signed,
+                fudge,
+                mac: f.take(mac_len, "MAC")?,
+                original_id: f.u16("original ID")?,
+                error: f.u16("error")?,
+                other: {
+                    let len = usize::from(f.u16("other length")?);
+                    f.take(len, "other data")?
+                },
+            }
+        }
         6 => {
             let mname = f.name()?;
             let rname = f.name()?;
