@@ -3,6 +3,8 @@
 //! with a message saying what to install; nothing is skipped.
 #![allow(dead_code)]
 
+pub mod generate;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

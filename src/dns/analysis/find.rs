@@ -2,6 +2,7 @@
 //! then UDP or TCP on the DNS ports (streams reassembled per direction), or on other
 //! UDP ports when the payload looks like DNS (as tshark's heuristic does).
 
+use super::wireshark_ports;
 use crate::capture::{LinkType, Timestamp};
 use crate::dns::wire::Header;
 use crate::ip::{self, PROTO_TCP, PROTO_UDP};
@@ -81,6 +82,16 @@ impl Origin {
     }
 }
 
+/// What a packet's ports make of it.
+enum Ports {
+    /// A DNS port (or one given with --port) comes first.
+    Dns(Protocol),
+    /// Another dissector's port comes first: tshark would not call it DNS.
+    Taken,
+    /// No dissector takes it by port: over UDP, the heuristic decides.
+    Free,
+}
+
 /// The protocol of a port, as Wireshark registers them (mDNS is UDP only).
 fn port_protocol(port: u16, tcp: bool, extra: &[u16]) -> Option<Protocol> {
     match port {
@@ -147,14 +158,27 @@ impl Extractor {
         self.handshakes = on.then(Handshakes::new);
     }
 
-    /// The protocol by port, lower port first (as Wireshark tries them).
-    fn by_port(&self, sport: u16, dport: u16, tcp: bool) -> Option<Protocol> {
+    /// What the ports say, lower port first (as Wireshark tries them; port 0 never).
+    fn by_port(&self, sport: u16, dport: u16, tcp: bool) -> Ports {
         let (low, high) = if sport <= dport {
             (sport, dport)
         } else {
             (dport, sport)
         };
-        port_protocol(low, tcp, &self.ports).or_else(|| port_protocol(high, tcp, &self.ports))
+        for port in [low, high] {
+            if port == 0 {
+                continue;
+            }
+            if let Some(protocol) = port_protocol(port, tcp, &self.ports) {
+                return Ports::Dns(protocol);
+            }
+            // Over TCP tshark tries the server's port first once it has seen the
+            // handshake: DNS streams are DNS whatever the client's port.
+            if !tcp && wireshark_ports::UDP_TAKEN.binary_search(&port).is_ok() {
+                return Ports::Taken;
+            }
+        }
+        Ports::Free
     }
 
     fn note(&mut self, message: std::fmt::Arguments<'_>) {
@@ -211,16 +235,9 @@ impl Extractor {
         if header.protocol == PROTO_UDP {
             let Some(udp) = ip::udp(payload) else { return };
             let protocol = match self.by_port(udp.sport, udp.dport, false) {
-                Some(p) => p,
-                // Wireshark's other dissectors own the low ports: only guess above them.
-                None if self.heuristic
-                    && udp.sport >= 1024
-                    && udp.dport >= 1024
-                    && looks_like_dns(udp.payload) =>
-                {
-                    Protocol::Dns
-                }
-                None => return,
+                Ports::Dns(p) => p,
+                Ports::Free if self.heuristic && looks_like_dns(udp.payload) => Protocol::Dns,
+                Ports::Free | Ports::Taken => return,
             };
             let origin = Origin {
                 frame,
@@ -241,7 +258,7 @@ impl Extractor {
             return;
         }
         let Some(tcp) = ip::tcp(payload) else { return };
-        let Some(protocol) = self.by_port(tcp.sport, tcp.dport, true) else {
+        let Ports::Dns(protocol) = self.by_port(tcp.sport, tcp.dport, true) else {
             return;
         };
         let dir = Direction {

@@ -4,3 +4,4 @@
 pub mod find;
 pub mod matching;
 pub mod stats;
+mod wireshark_ports;

@@ -113,7 +113,7 @@ fn push_timestamp(out: &mut String, secs: u32) {
 }
 
 /// Base 32 with the extended hex alphabet in lower case, no padding (NSEC3, RFC 5155).
-fn push_base32hex(out: &mut String, bytes: &[u8]) {
+pub(crate) fn push_base32hex(out: &mut String, bytes: &[u8]) {
     const ALPHABET: &[u8; 32] = b"0123456789abcdefghijklmnopqrstuv";
     let (mut buffer, mut bits) = (0u32, 0);
     for &b in bytes {

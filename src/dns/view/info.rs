@@ -212,7 +212,11 @@ fn walk_message(tvb: &Tvb<'_>, mdns: bool, out: &mut Vec<u8>) -> Walk<()> {
 #[derive(Clone)]
 struct NameBuf {
     bytes: [u8; MAX_DNAME_LEN as usize + 1],
+    /// Where the next byte goes.
     len: usize,
+    /// How many bytes count as the name: bitstring labels are written without being
+    /// counted (as Wireshark 4.0.17 does), so the name shown is cut by their length.
+    shown: usize,
 }
 
 impl Default for NameBuf {
@@ -220,6 +224,7 @@ impl Default for NameBuf {
         NameBuf {
             bytes: [0; MAX_DNAME_LEN as usize + 1],
             len: 0,
+            shown: 0,
         }
     }
 }
@@ -229,15 +234,24 @@ impl NameBuf {
         if self.len < self.bytes.len() {
             self.bytes[self.len] = b;
             self.len += 1;
+            self.shown += 1;
         }
     }
-    fn extend(&mut self, more: &[u8]) {
+    /// Writes `more`, counted in the name unless `uncounted`.
+    fn write(&mut self, more: &[u8], uncounted: bool) {
         let n = more.len().min(self.bytes.len() - self.len);
         self.bytes[self.len..self.len + n].copy_from_slice(&more[..n]);
         self.len += n;
+        if !uncounted {
+            self.shown += n;
+        }
+    }
+    fn extend(&mut self, more: &[u8]) {
+        self.write(more, false);
     }
     fn set(&mut self, text: &[u8]) {
         self.len = 0;
+        self.shown = 0;
         self.extend(text);
     }
 }
@@ -245,12 +259,13 @@ impl NameBuf {
 impl std::ops::Deref for NameBuf {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
-        &self.bytes[..self.len]
+        &self.bytes[..self.shown]
     }
 }
 
 fn expand_name(tvb: &Tvb<'_>, start: usize, name: &mut NameBuf) -> Walk<usize> {
     name.len = 0;
+    name.shown = 0;
     let mut maxname = MAX_DNAME_LEN;
     let mut offset = start;
     let mut len: Option<usize> = None;
@@ -275,7 +290,7 @@ fn expand_name(tvb: &Tvb<'_>, start: usize, name: &mut NameBuf) -> Walk<usize> {
         }
         match component & 0xc0 {
             0x00 => {
-                if !name.is_empty() {
+                if name.len > 0 {
                     if maxname > 0 {
                         name.push(b'.');
                         maxname -= 1;
@@ -309,10 +324,11 @@ fn expand_name(tvb: &Tvb<'_>, start: usize, name: &mut NameBuf) -> Walk<usize> {
                     offset += 1;
                 }
                 text.push_str(&format!("/{bits}]"));
-                // Printed only while it fits, as snprintf into the remaining space does.
+                // Printed only while it fits, as snprintf into the remaining space does,
+                // and not counted in the name's length.
                 for piece in [text] {
                     if maxname > 0 && piece.len() as i32 <= maxname {
-                        name.extend(piece.as_bytes());
+                        name.write(piece.as_bytes(), true);
                         maxname -= piece.len() as i32;
                     } else {
                         maxname = 0;
@@ -344,11 +360,11 @@ fn expand_name(tvb: &Tvb<'_>, start: usize, name: &mut NameBuf) -> Walk<usize> {
     if maxname <= 0 {
         name.set(b"<Name too long>");
     }
-    if name.is_empty() && used <= MIN_DNAME_LEN {
+    if name.len == 0 && used <= MIN_DNAME_LEN {
         name.set(b"<Root>");
         return Ok(used);
     }
-    if used < MIN_DNAME_LEN || name.is_empty() {
+    if used < MIN_DNAME_LEN || (used > MIN_DNAME_LEN && name.is_empty()) {
         return Err(OutOfBounds::Malformed);
     }
     Ok(used)
@@ -485,12 +501,9 @@ fn walk_record(
     let Names { owner, data: n, .. } = names;
     let used = expand_name(tvb, offset, owner)?;
     let rtype = tvb.u16(offset + used)?;
-    let mut class = tvb.u16(offset + used + 2)?;
+    let class = tvb.u16(offset + used + 2)?;
     let data_len = usize::from(tvb.u16(offset + used + 8)?);
     let flush = mdns && class & 0x8000 != 0;
-    if mdns {
-        class &= 0x7fff;
-    }
     out.push(b' ');
     type_name(rtype, out);
     if flush {
@@ -508,19 +521,12 @@ fn walk_record(
         out.extend_from_slice(owner);
     };
     match rtype {
-        1 => match class {
-            1 => {
-                let a = tvb.bytes(data, 4)?;
-                out.push(b' ');
-                push_ipv4(out, [a[0], a[1], a[2], a[3]]);
-            }
-            3 => {
-                let used = name_at(tvb, data, n, out)?;
-                let ch = tvb.u16(data + used)?;
-                let _ = write!(out, "/0{ch:o}");
-            }
-            _ => {}
-        },
+        // An IPv4 address whatever the class (4.0.17 has no Chaos address form).
+        1 => {
+            let a = tvb.bytes(data, 4)?;
+            out.push(b' ');
+            push_ipv4(out, [a[0], a[1], a[2], a[3]]);
+        }
         // NS, CNAME, PTR, DNAME, NXT and NSEC show the name in their data.
         2 | 5 | 12 | 39 | 30 => {
             name_at(tvb, data, n, out)?;
@@ -861,13 +867,31 @@ fn walk_opt(tvb: &Tvb<'_>, data: usize, data_len: usize) -> Walk<()> {
         rest -= 4;
         tvb.bytes(cur, 4 + usize::from(len))?;
         let value = cur + 4;
-        if code == 8 {
-            tvb.bytes(value, 4)?;
-            let addr_len = usize::from(len.wrapping_sub(4)).min(16);
-            tvb.bytes(value + 4, addr_len)?;
-            at = value as i64 + 4 + (i64::from(len) - 4);
-        } else {
-            at = value as i64 + i64::from(len);
+        match code {
+            // Client subnet (and its draft code 0x50fa): family, prefix lengths, then an
+            // address of at most 16 bytes, however short the option.
+            8 | 0x50fa => {
+                tvb.bytes(value, 4)?;
+                let addr_len = usize::from(len.wrapping_sub(4)).min(16);
+                tvb.bytes(value + 4, addr_len)?;
+                at = value as i64 + 4 + (i64::from(len) - 4);
+            }
+            // Cookie: an 8-byte client cookie, then the rest as the server's; shorter
+            // than 8, the rest's length wraps around and runs past any message.
+            10 => {
+                tvb.bytes(value, 8)?;
+                if len < 8 {
+                    return Err(OutOfBounds::Malformed);
+                }
+                at = value as i64 + i64::from(len);
+            }
+            // Extended error shorter than its 2-byte code: the dissector does not move on,
+            // and reads the next option from the value's first byte.
+            15 if len < 2 => {
+                at = value as i64;
+                continue;
+            }
+            _ => at = value as i64 + i64::from(len),
         }
         rest -= i64::from(len);
     }

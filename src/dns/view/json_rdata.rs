@@ -53,21 +53,8 @@ pub(crate) fn base64(bytes: &[u8]) -> String {
 
 /// Base 32 with the extended hex alphabet, no padding (NSEC3 hashes, RFC 5155).
 fn base32hex(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 32] = b"0123456789abcdefghijklmnopqrstuv";
     let mut s = String::new();
-    let mut buffer = 0u32;
-    let mut bits = 0;
-    for &b in bytes {
-        buffer = (buffer << 8) | u32::from(b);
-        bits += 8;
-        while bits >= 5 {
-            s.push(ALPHABET[((buffer >> (bits - 5)) & 31) as usize] as char);
-            bits -= 5;
-        }
-    }
-    if bits > 0 {
-        s.push(ALPHABET[((buffer << (5 - bits)) & 31) as usize] as char);
-    }
+    crate::dns::view::dig::push_base32hex(&mut s, bytes);
     s
 }
 
