@@ -77,6 +77,10 @@ pub struct Args {
     /// by (client, server, ports, ID, question) with response times.
     #[arg(long)]
     pub stats: bool,
+    /// Every field of every message, as tshark -V (Wireshark's packet details) shows the
+    /// DNS part: flags bit by bit, each question and record with its typed fields.
+    #[arg(short = 'V', long, conflicts_with_all = ["stats", "format"])]
+    pub verbose: bool,
     /// How many names the --stats summary lists.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub top: usize,
@@ -242,6 +246,13 @@ pub fn run(args: &Args) -> Result<()> {
                 }
             }
         }
+    } else if args.verbose {
+        decode(
+            &mut set,
+            &config,
+            &mut pcaptool::dns::view::detail::DetailSink::new(out),
+            &mut tick,
+        )
     } else if args.stats {
         let format = match args.format {
             OutputFormat::Json => StatsFormat::Json,

@@ -29,22 +29,22 @@ const MAX_INFO_LEN: usize = 4095;
 /// `[Malformed Packet]`), or past the captured bytes of a message that was longer
 /// (its BoundsError, `[Packet size limited during capture]`).
 #[derive(Debug)]
-enum OutOfBounds {
+pub(super) enum OutOfBounds {
     Malformed,
     CutShort,
 }
 
-type Walk<T> = Result<T, OutOfBounds>;
+pub(super) type Walk<T> = Result<T, OutOfBounds>;
 
 /// The message bytes, as Wireshark's tvb sees them: what was captured, and how long
 /// the message really was.
-struct Tvb<'a> {
-    data: &'a [u8],
-    reported: usize,
+pub(super) struct Tvb<'a> {
+    pub(super) data: &'a [u8],
+    pub(super) reported: usize,
 }
 
 impl Tvb<'_> {
-    fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.reported
     }
     fn check(&self, at: usize, len: usize) -> Walk<()> {
@@ -57,14 +57,14 @@ impl Tvb<'_> {
             Err(OutOfBounds::Malformed)
         }
     }
-    fn u8(&self, at: usize) -> Walk<u8> {
+    pub(super) fn u8(&self, at: usize) -> Walk<u8> {
         self.check(at, 1)?;
         Ok(self.data[at])
     }
-    fn u16(&self, at: usize) -> Walk<u16> {
+    pub(super) fn u16(&self, at: usize) -> Walk<u16> {
         Ok(u16::from_be_bytes([self.u8(at)?, self.u8(at + 1)?]))
     }
-    fn bytes(&self, at: usize, len: usize) -> Walk<&[u8]> {
+    pub(super) fn bytes(&self, at: usize, len: usize) -> Walk<&[u8]> {
         self.check(at, len)?;
         Ok(&self.data[at..at + len])
     }
@@ -95,7 +95,7 @@ pub fn info(msg: &[u8], reported_len: usize, mdns: bool) -> String {
     String::from_utf8(v).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-fn opcode_name(opcode: u8, out: &mut Vec<u8>) {
+pub(super) fn opcode_name(opcode: u8, out: &mut Vec<u8>) {
     match opcode {
         0 => out.extend_from_slice(b"Standard query"),
         1 => out.extend_from_slice(b"Inverse query"),
@@ -109,7 +109,7 @@ fn opcode_name(opcode: u8, out: &mut Vec<u8>) {
     }
 }
 
-fn rcode_name(rcode: u16) -> Option<&'static str> {
+pub(super) fn rcode_name(rcode: u16) -> Option<&'static str> {
     Some(match rcode {
         0 => "No error",
         1 => "Format error",
@@ -132,7 +132,7 @@ fn rcode_name(rcode: u16) -> Option<&'static str> {
 /// the WINS types and XPF; it does not know SMIMEA (53), NINFO (56), AVC (258), DOA
 /// (259), AMTRELAY (260), which it calls `Unknown (N)`; and it has MAILA and MAILB
 /// the other way round (253 is `MAILA`).
-fn wireshark_knows(code: u16) -> Option<&'static str> {
+pub(super) fn wireshark_knows(code: u16) -> Option<&'static str> {
     match code {
         0 => Some("Unused"),
         253 => Some("MAILA"),
@@ -210,7 +210,7 @@ fn walk_message(tvb: &Tvb<'_>, mdns: bool, out: &mut Vec<u8>) -> Walk<()> {
 /// An expanded name: at most MAX_DNAME_LEN bytes, so it lives on the stack (no
 /// allocation per name on the hot path).
 #[derive(Clone)]
-struct NameBuf {
+pub(super) struct NameBuf {
     bytes: [u8; MAX_DNAME_LEN as usize + 1],
     /// Where the next byte goes.
     len: usize,
@@ -263,7 +263,7 @@ impl std::ops::Deref for NameBuf {
     }
 }
 
-fn expand_name(tvb: &Tvb<'_>, start: usize, name: &mut NameBuf) -> Walk<usize> {
+pub(super) fn expand_name(tvb: &Tvb<'_>, start: usize, name: &mut NameBuf) -> Walk<usize> {
     name.len = 0;
     name.shown = 0;
     let mut maxname = MAX_DNAME_LEN;

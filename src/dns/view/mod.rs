@@ -1,9 +1,11 @@
 //! Ways of showing a DNS message, each a [`Render`] (or, for the statistics, a
 //! [`MessageSink`](crate::dns::decode::MessageSink)) where it shows many: Wireshark's Info text ([`info`], the oracle's own words) in the
 //! [`text`] line, dig's presentation format ([`dig`]), [`json`] (with typed record data
-//! from [`json_rdata`]) and [`csv`] through a [`LineRender`], and the [`stats`] summary.
+//! from [`json_rdata`]) and [`csv`] through a [`LineRender`], the [`stats`] summary,
+//! and tshark's packet details ([`detail`], `dns -V`).
 
 pub mod csv;
+pub mod detail;
 pub mod dig;
 pub mod digits;
 pub mod info;

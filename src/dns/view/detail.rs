@@ -1,0 +1,1480 @@
+//! `pcaptool dns -V`: every field of a DNS message as tshark's packet details (`-V`)
+//! show it, in its words and order, learned from Wireshark 4.0.17's packet-dns.c and
+//! proto.c (Debian's source package; written anew). Like the Info column
+//! ([`super::info`]), the message is walked the way Wireshark walks it, so that names,
+//! placeholders and `[Malformed Packet]` come out where tshark's do.
+//!
+//! The tree's lines are indented by four spaces a level; each is at most 239 bytes,
+//! marked ` [truncated]` as tshark marks its labels. Record types without a detail
+//! walker here yet show their data as bytes, as tshark does for the types it does not
+//! dissect (the difference is counted by the differential test).
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::net::IpAddr;
+
+use super::digits::{push_ipv4, push_ipv6};
+use super::info::{
+    expand_name, format_text, opcode_name, rcode_name, wireshark_knows, NameBuf, OutOfBounds, Tvb,
+    Walk,
+};
+use crate::capture::Timestamp;
+use crate::dns::analysis::find::Protocol;
+use crate::dns::decode::{MessageSink, Row};
+
+/// tshark's ITEM_LABEL_LENGTH: a label's buffer, its final NUL included.
+const ITEM_LABEL_LENGTH: usize = 240;
+/// A request seen again within this many seconds is a retransmission (the DNS
+/// dissector's `retransmission_timer` preference, 5 by default).
+const RETRANSMISSION_SECS: i128 = 5;
+/// Transactions remembered at most; past that the oldest half is forgotten (tshark
+/// keeps them all: a difference only in captures with more waiting queries than this).
+const MAX_TRANSACTIONS: usize = 1 << 20;
+
+/// The lines of one tree.
+struct Lines<'o> {
+    out: &'o mut Vec<u8>,
+}
+
+impl Lines<'_> {
+    /// A text item (a subtree's headline): cut at tshark's label length, marked at its
+    /// start.
+    fn text(&mut self, depth: usize, text: &[u8]) {
+        self.emit(depth, text, 0);
+    }
+
+    /// A field: `name: value`.
+    fn field(&mut self, depth: usize, name: &str, value: &[u8]) {
+        let mut label = Vec::with_capacity(name.len() + 2 + value.len());
+        label.extend_from_slice(name.as_bytes());
+        label.extend_from_slice(b": ");
+        label.extend_from_slice(value);
+        self.emit(depth, &label, name.len());
+    }
+
+    /// A generated field, in brackets.
+    fn generated(&mut self, depth: usize, name: &str, value: &[u8]) {
+        let mut label = b"[".to_vec();
+        label.extend_from_slice(name.as_bytes());
+        label.extend_from_slice(b": ");
+        label.extend_from_slice(value);
+        label.push(b']');
+        self.emit(depth, &label, 0);
+    }
+
+    /// A field of some bits of a 16-bit word: `.... ...1 .... .... = Name: value`.
+    fn bits16(&mut self, depth: usize, word: u16, mask: u16, name: &str, value: &str) {
+        let mut label = Vec::with_capacity(64);
+        for bit in (0..16).rev() {
+            let m = 1u16 << bit;
+            label.push(if mask & m == 0 {
+                b'.'
+            } else if word & m != 0 {
+                b'1'
+            } else {
+                b'0'
+            });
+            if bit % 4 == 0 && bit != 0 {
+                label.push(b' ');
+            }
+        }
+        label.extend_from_slice(b" = ");
+        let name_pos = label.len() + name.len();
+        label.extend_from_slice(name.as_bytes());
+        label.extend_from_slice(b": ");
+        label.extend_from_slice(value.as_bytes());
+        self.emit(depth, &label, name_pos);
+    }
+
+    /// An expert note under the item above it, as tshark prints one.
+    fn expert(&mut self, depth: usize, severity: &str, group: &str, message: &[u8]) {
+        let mut head = format!("[Expert Info ({severity}/{group}): ").into_bytes();
+        head.extend_from_slice(message);
+        head.push(b']');
+        self.text(depth, &head);
+        let mut inner = b"[".to_vec();
+        inner.extend_from_slice(message);
+        inner.push(b']');
+        self.text(depth + 1, &inner);
+        self.text(
+            depth + 1,
+            format!("[Severity level: {severity}]").as_bytes(),
+        );
+        self.text(depth + 1, format!("[Group: {group}]").as_bytes());
+    }
+
+    fn emit(&mut self, depth: usize, label: &[u8], name_pos: usize) {
+        for _ in 0..depth {
+            self.out.extend_from_slice(b"    ");
+        }
+        if label.len() < ITEM_LABEL_LENGTH {
+            self.out.extend_from_slice(label);
+        } else {
+            self.out.extend_from_slice(&mark_truncated(label, name_pos));
+        }
+        self.out.push(b'\n');
+    }
+}
+
+/// proto.c's label_mark_truncated: the label as its 240-byte buffer holds it, with
+/// ` [truncated]` after the field name (or at the start), cut before the last whole
+/// UTF-8 character that fits.
+fn mark_truncated(label: &[u8], name_pos: usize) -> Vec<u8> {
+    const MARK: &[u8] = b" [truncated]";
+    let held = &label[..label.len().min(ITEM_LABEL_LENGTH - 1)];
+    if name_pos < ITEM_LABEL_LENGTH - MARK.len() {
+        let mut v = Vec::with_capacity(ITEM_LABEL_LENGTH);
+        v.extend_from_slice(&held[..name_pos.min(held.len())]);
+        v.extend_from_slice(MARK);
+        v.extend_from_slice(&held[name_pos.min(held.len())..]);
+        v.truncate(ITEM_LABEL_LENGTH);
+        // g_utf8_prev_char from the last byte: the start of the character before it.
+        let mut end = ITEM_LABEL_LENGTH - 2;
+        while end > 0 && v.get(end).is_some_and(|b| b & 0xc0 == 0x80) {
+            end -= 1;
+        }
+        v.truncate(end.min(v.len()));
+        v
+    } else {
+        let mut v = held[..name_pos.min(held.len())].to_vec();
+        v.extend_from_slice(MARK);
+        v.truncate(ITEM_LABEL_LENGTH - 1);
+        v
+    }
+}
+
+/// A subtree headline made of a first text (marked ` [truncated]` at its start when
+/// too long) and text appended to it later (cut at the label's length, unmarked), as
+/// proto_tree_add_subtree_format and proto_item_append_text build it.
+fn headline(mut text: Vec<u8>, base_len: usize) -> Vec<u8> {
+    let mut label = if base_len >= ITEM_LABEL_LENGTH {
+        mark_truncated(&text[..base_len], 0)
+    } else {
+        text[..base_len].to_vec()
+    };
+    label.extend_from_slice(&text.split_off(base_len));
+    // Already cut to fit: the line writer must not mark it again.
+    label.truncate(ITEM_LABEL_LENGTH - 1);
+    label
+}
+
+/// proto.c's unsigned_time_secs_to_str: `1 day, 2 hours, 3 minutes, 4 seconds`.
+fn duration(secs: u32) -> String {
+    if secs == 0 {
+        return "0 seconds".into();
+    }
+    let parts = [
+        (secs / 86_400, "day"),
+        (secs / 3600 % 24, "hour"),
+        (secs / 60 % 60, "minute"),
+        (secs % 60, "second"),
+    ];
+    let mut text = String::new();
+    for (n, unit) in parts {
+        if n != 0 {
+            if !text.is_empty() {
+                text.push_str(", ");
+            }
+            text.push_str(&format!("{n} {unit}{}", if n > 1 { "s" } else { "" }));
+        }
+    }
+    text
+}
+
+/// Bytes as tshark shows a byte field: hex, the first 36 bytes and `…` after;
+/// `<MISSING>` for none.
+fn hex_field(bytes: &[u8]) -> Vec<u8> {
+    if bytes.is_empty() {
+        return b"<MISSING>".to_vec();
+    }
+    let mut s = Vec::with_capacity(80);
+    for b in bytes.iter().take(36) {
+        let _ = write!(s, "{b:02x}");
+    }
+    if bytes.len() > 36 {
+        s.extend_from_slice("…".as_bytes());
+    }
+    s
+}
+
+/// packet-dns.c's dns_types_description_vals: the long name of a type.
+fn type_description(code: u16) -> Option<&'static str> {
+    Some(match code {
+        1 => "A (Host Address)",
+        2 => "NS (authoritative Name Server)",
+        3 => "MD (Mail Destination)",
+        4 => "MF (Mail Forwarder)",
+        5 => "CNAME (Canonical NAME for an alias)",
+        6 => "SOA (Start Of a zone of Authority)",
+        7 => "MB (MailBox domain name)",
+        8 => "MG (Mail Group member)",
+        9 => "MR (Mail Rename domain)",
+        10 => "NULL RR",
+        11 => "WKS (Well Known Service)",
+        12 => "PTR (domain name PoinTeR)",
+        13 => "HINFO (host information)",
+        14 => "MINFO (Mailbox or mail list information)",
+        15 => "MX (Mail eXchange)",
+        16 => "TXT (Text strings)",
+        17 => "RP (Responsible Person)",
+        18 => "AFSDB (AFS Data Base location)",
+        19 => "X25 (XX.25 PSDN address)",
+        20 => "ISDN (ISDN address)",
+        21 => "RT (Route Through)",
+        22 => "NSAP (NSAP address)",
+        23 => "NSAP-PTR (NSAP domain name pointer)",
+        24 => "SIG (security signature)",
+        25 => "KEY (security key)",
+        26 => "PX (X.400 mail mapping information)",
+        27 => "GPOS (Geographical Position)",
+        28 => "AAAA (IPv6 Address)",
+        29 => "LOC (Location Information)",
+        30 => "NXT (Next Domain)",
+        31 => "EID (Endpoint Identifier)",
+        32 => "NIMLOC (Nimrod Locator)",
+        33 => "SRV (Server Selection)",
+        34 => "ATMA (ATM Address)",
+        35 => "NAPTR (Naming Authority Pointer)",
+        36 => "KX (Key Exchanger)",
+        38 => "A6 (OBSOLETE - use AAAA)",
+        43 => "DS (Delegation Signer)",
+        44 => "SSHFP (SSH Key Fingerprint)",
+        46 => "RRSIG (Resource Record Signature)",
+        47 => "NSEC (Next Secure)",
+        48 => "DNSKEY (DNS Public Key)",
+        55 => "HIP (Host Identity Protocol)",
+        58 => "TALINK (Trust Anchor LINK)",
+        59 => "CDS (Child DS)",
+        60 => "CDNSKEY (DNSKEY(s) the Child wants reflected in DS)",
+        61 => "OPENPGPKEY (OpenPGP Key)",
+        62 => "CSYNC (Child-to-Parent Synchronization)",
+        64 => "SVCB (General Purpose Service Endpoints)",
+        65 => "HTTPS (HTTPS Specific Service Endpoints)",
+        104 => "NID (NodeID)",
+        105 => "L32 (Locator32)",
+        106 => "L64 (Locator64)",
+        107 => "LP (Locator FQDN)",
+        249 => "TKEY (Transaction Key)",
+        250 => "TSIG (Transaction Signature)",
+        251 => "IXFR (incremental transfer)",
+        252 => "AXFR (transfer of an entire zone)",
+        253 => "MAILB (mailbox-related RRs)",
+        254 => "MAILA (mail agent RRs)",
+        255 => "* (A request for all records the server/cache has available)",
+        257 => "CAA (Certification Authority Restriction)",
+        32768 => "TA (DNSSEC Trust Authorities)",
+        32769 => "DLV (DNSSEC Lookaside Validation)",
+        // The rest of its table is the short name alone.
+        _ => {
+            return wireshark_knows(code).filter(|_| code != 0).or(match code {
+                0 => Some("Unused"),
+                _ => None,
+            })
+        }
+    })
+}
+
+/// `Type: A (Host Address) (1)`, `Unknown (53)`.
+fn type_value(code: u16) -> String {
+    format!("{} ({code})", type_description(code).unwrap_or("Unknown"))
+}
+
+/// packet-dns.c's dns_classes.
+fn class_name(class: u16) -> Option<&'static str> {
+    Some(match class {
+        1 => "IN",
+        2 => "CS",
+        3 => "CH",
+        4 => "HS",
+        254 => "NONE",
+        255 => "ANY",
+        _ => return None,
+    })
+}
+
+fn class_value(class: u16) -> String {
+    format!("{} (0x{class:04x})", class_name(class).unwrap_or("Unknown"))
+}
+
+/// The short type name of a subtree headline (dns_types_vals).
+fn short_type(code: u16) -> String {
+    let mut v = Vec::new();
+    super::info::type_name(code, &mut v);
+    String::from_utf8(v).unwrap_or_default()
+}
+
+/// A DNS conversation as tshark keys it: both endpoints, either way round.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Conversation {
+    a: (IpAddr, u16),
+    b: (IpAddr, u16),
+    tcp: bool,
+}
+
+#[derive(Clone, Copy)]
+struct Transaction {
+    req_frame: u64,
+    rep_frame: u64,
+    req_time: Timestamp,
+    multiple_responds: bool,
+}
+
+/// What tshark's single pass knows of a message's transaction.
+enum Note {
+    None,
+    RetransmittedRequest(u64),
+    RetransmittedResponse(u64),
+    RequestIn(u64, i128),
+    Unsolicited,
+}
+
+/// Writes each frame holding DNS as tshark -V shows it: the frame line, the headlines
+/// of the layers below, and the DNS subtree of each message.
+pub struct DetailSink<W> {
+    out: W,
+    buf: Vec<u8>,
+    last_frame: Option<(u32, u64)>,
+    transactions: HashMap<(Conversation, u16), Transaction>,
+}
+
+impl<W: Write + Send> DetailSink<W> {
+    pub fn new(out: W) -> Self {
+        DetailSink {
+            out,
+            buf: Vec::with_capacity(64 << 10),
+            last_frame: None,
+            transactions: HashMap::new(),
+        }
+    }
+
+    fn track(&mut self, row: &Row<'_>, id: u16, response: bool, multiple: Option<bool>) -> Note {
+        let o = &row.origin;
+        let (a, b) = ((o.src, o.sport), (o.dst, o.dport));
+        let conversation = Conversation {
+            a: a.min(b),
+            b: a.max(b),
+            tcp: o.tcp,
+        };
+        let key = (conversation, id);
+        let frame = o.frame;
+        if self.transactions.len() >= MAX_TRANSACTIONS {
+            self.transactions.clear();
+        }
+        let note;
+        let found = self.transactions.get(&key).copied();
+        if !response {
+            let retransmission = match found {
+                Some(t) if t.rep_frame == 0 => {
+                    (o.ts.as_nanos() - t.req_time.as_nanos()) < RETRANSMISSION_SECS * 1_000_000_000
+                }
+                _ => false,
+            };
+            if retransmission {
+                note = Note::RetransmittedRequest(found.map_or(0, |t| t.req_frame));
+            } else {
+                self.transactions.insert(
+                    key,
+                    Transaction {
+                        req_frame: frame,
+                        rep_frame: 0,
+                        req_time: o.ts,
+                        multiple_responds: false,
+                    },
+                );
+                note = Note::None;
+            }
+        } else {
+            note = match found {
+                Some(t) if t.rep_frame == 0 => {
+                    if let Some(t) = self.transactions.get_mut(&key) {
+                        t.rep_frame = frame;
+                    }
+                    Note::RequestIn(t.req_frame, o.ts.as_nanos() - t.req_time.as_nanos())
+                }
+                Some(t) if !t.multiple_responds => Note::RetransmittedResponse(t.rep_frame),
+                Some(t) => Note::RequestIn(t.req_frame, o.ts.as_nanos() - t.req_time.as_nanos()),
+                None => Note::Unsolicited,
+            };
+        }
+        // After its questions, a message says whether its transaction may have many
+        // responses (a zone transfer).
+        if let Some(multiple) = multiple {
+            if let Some(t) = self.transactions.get_mut(&key) {
+                t.multiple_responds = multiple;
+            }
+        }
+        note
+    }
+}
+
+impl<W: Write + Send> MessageSink for DetailSink<W> {
+    fn wants_decoded(&self) -> bool {
+        false
+    }
+
+    fn message(&mut self, row: &Row<'_>) -> io::Result<()> {
+        let o = &row.origin;
+        let frame_key = (o.file, o.frame);
+        if self.last_frame != Some(frame_key) {
+            if self.last_frame.is_some() {
+                self.buf.push(b'\n');
+            }
+            self.last_frame = Some(frame_key);
+            frame_lines(row, &mut self.buf);
+        }
+        let msg = row.bytes;
+        let (id, flags) = match msg {
+            [a, b, c, d, ..] => (u16::from_be_bytes([*a, *b]), u16::from_be_bytes([*c, *d])),
+            _ => (0, 0),
+        };
+        let response = flags & 0x8000 != 0;
+        let multiple = asks_for_a_transfer(msg);
+        let note = if msg.len() >= 4 {
+            self.track(row, id, response, multiple)
+        } else {
+            Note::None
+        };
+        write_tree(row, &note, &mut self.buf);
+        if self.buf.len() >= 60 << 10 {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        if self.last_frame.is_some() {
+            self.buf.push(b'\n');
+        }
+        self.out.write_all(&self.buf)?;
+        self.buf.clear();
+        self.out.flush()
+    }
+}
+
+/// Whether the message's questions ask for AXFR or IXFR (responses may then come
+/// many); `None` when it has no questions or they cannot all be read (tshark then
+/// leaves its transaction as it was).
+fn asks_for_a_transfer(msg: &[u8]) -> Option<bool> {
+    let tvb = Tvb {
+        data: msg,
+        reported: msg.len(),
+    };
+    let questions = tvb.u16(4).ok().filter(|&q| q > 0)?;
+    let mut at = 12;
+    let mut name = NameBuf::default();
+    let mut transfer = false;
+    for _ in 0..questions {
+        let used = expand_name(&tvb, at, &mut name).ok()?;
+        transfer |= matches!(tvb.u16(at + used).ok()?, 251 | 252);
+        tvb.u16(at + used + 2).ok()?;
+        at += used + 4;
+    }
+    Some(transfer)
+}
+
+/// The frame's first line and the headlines of its IP and transport layers.
+fn frame_lines(row: &Row<'_>, out: &mut Vec<u8>) {
+    let o = &row.origin;
+    let _ = writeln!(out, "Frame {}:", o.file_frame);
+    match o.src {
+        IpAddr::V4(_) => {
+            let _ = writeln!(
+                out,
+                "Internet Protocol Version 4, Src: {}, Dst: {}",
+                o.src, o.dst
+            );
+        }
+        IpAddr::V6(_) => {
+            let _ = writeln!(
+                out,
+                "Internet Protocol Version 6, Src: {}, Dst: {}",
+                o.src, o.dst
+            );
+        }
+    }
+    if let Some(ttl) = o.ttl {
+        let what = if o.src.is_ipv4() {
+            "Time to Live"
+        } else {
+            "Hop Limit"
+        };
+        let _ = writeln!(out, "    {what}: {ttl}");
+    }
+    let _ = writeln!(
+        out,
+        "{}, Src Port: {}, Dst Port: {}",
+        if o.tcp {
+            "Transmission Control Protocol"
+        } else {
+            "User Datagram Protocol"
+        },
+        o.sport,
+        o.dport
+    );
+}
+
+/// The DNS subtree of one message.
+fn write_tree(row: &Row<'_>, note: &Note, out: &mut Vec<u8>) {
+    let o = &row.origin;
+    let tvb = Tvb {
+        data: row.bytes,
+        reported: o.reported_len.max(row.bytes.len()),
+    };
+    let mut lines = Lines { out };
+    if let Err(e) = walk(&tvb, o.protocol, o.tcp, note, &mut lines) {
+        // The exception ends the DNS tree; tshark adds a top-level line for it.
+        lines.text(
+            0,
+            match e {
+                OutOfBounds::Malformed => b"[Malformed Packet: DNS]",
+                OutOfBounds::CutShort => b"[Packet size limited during capture: DNS truncated]",
+            },
+        );
+    }
+}
+
+fn walk(tvb: &Tvb<'_>, protocol: Protocol, tcp: bool, note: &Note, l: &mut Lines<'_>) -> Walk<()> {
+    let mdns = protocol == Protocol::Mdns;
+    let llmnr = protocol == Protocol::Llmnr;
+    let flags = tvb.u16(2)?;
+    let response = flags & 0x8000 != 0;
+    let kind = if response { "response" } else { "query" };
+    let headline = match protocol {
+        Protocol::Llmnr => format!("Link-local Multicast Name Resolution ({kind})"),
+        Protocol::Mdns => format!("Multicast Domain Name System ({kind})"),
+        _ => format!("Domain Name System ({kind})"),
+    };
+    l.text(0, headline.as_bytes());
+    if tcp {
+        // The length prefix is not part of the message bytes we hold.
+        l.field(1, "Length", tvb.len().to_string().as_bytes());
+    }
+    let id = tvb.u16(0)?;
+    l.field(1, "Transaction ID", format!("0x{id:04x}").as_bytes());
+    if let Note::RetransmittedRequest(original) = note {
+        l.expert(
+            2,
+            "Warning",
+            "Protocol",
+            format!("DNS query retransmission. Original request in frame {original}").as_bytes(),
+        );
+    }
+    if let Note::RetransmittedResponse(original) = note {
+        l.expert(
+            2,
+            "Warning",
+            "Protocol",
+            format!("DNS response retransmission. Original response in frame {original}")
+                .as_bytes(),
+        );
+    }
+    let opcode = ((flags >> 11) & 0xf) as u8;
+    let rcode = flags & 0xf;
+    let mut opcode_text = Vec::new();
+    opcode_name(opcode, &mut opcode_text);
+    let opcode_text = String::from_utf8(opcode_text).unwrap_or_default();
+    let opcode_short = if opcode_text.starts_with("Unknown operation") {
+        "Unknown operation".to_string()
+    } else {
+        opcode_text.clone()
+    };
+    let mut flags_text = format!("0x{flags:04x} {opcode_short}");
+    if response {
+        flags_text.push_str(" response, ");
+        flags_text.push_str(rcode_name(rcode).unwrap_or("Unknown error"));
+    }
+    l.field(1, "Flags", flags_text.as_bytes());
+    let yes_no = |on: bool, yes: &'static str, no: &'static str| if on { yes } else { no };
+    let bit = |mask: u16| flags & mask != 0;
+    l.bits16(
+        2,
+        flags,
+        0x8000,
+        "Response",
+        yes_no(response, "Message is a response", "Message is a query"),
+    );
+    let opcode_value = if opcode_text.starts_with("Unknown operation") {
+        format!("Unknown ({opcode})")
+    } else {
+        format!("{opcode_text} ({opcode})")
+    };
+    l.bits16(2, flags, 0x7800, "Opcode", &opcode_value);
+    let rcode_value = format!("{} ({rcode})", rcode_name(rcode).unwrap_or("Unknown"));
+    if llmnr {
+        let (yes, no) = if response {
+            (
+                "The name is not considered unique",
+                "The name is considered unique",
+            )
+        } else {
+            ("The sender received multiple responses", "None")
+        };
+        l.bits16(2, flags, 0x0400, "Conflict", yes_no(bit(0x0400), yes, no));
+        l.bits16(
+            2,
+            flags,
+            0x0200,
+            "Truncated",
+            yes_no(
+                bit(0x0200),
+                "Message is truncated",
+                "Message is not truncated",
+            ),
+        );
+        l.bits16(
+            2,
+            flags,
+            0x0100,
+            "Tentative",
+            yes_no(bit(0x0100), "Tentative", "Not tentative"),
+        );
+        if response {
+            l.bits16(2, flags, 0x000f, "Reply code", &rcode_value);
+        }
+    } else {
+        if response {
+            l.bits16(
+                2,
+                flags,
+                0x0400,
+                "Authoritative",
+                yes_no(
+                    bit(0x0400),
+                    "Server is an authority for domain",
+                    "Server is not an authority for domain",
+                ),
+            );
+        }
+        l.bits16(
+            2,
+            flags,
+            0x0200,
+            "Truncated",
+            yes_no(
+                bit(0x0200),
+                "Message is truncated",
+                "Message is not truncated",
+            ),
+        );
+        l.bits16(
+            2,
+            flags,
+            0x0100,
+            "Recursion desired",
+            yes_no(
+                bit(0x0100),
+                "Do query recursively",
+                "Don't do query recursively",
+            ),
+        );
+        if response {
+            l.bits16(
+                2,
+                flags,
+                0x0080,
+                "Recursion available",
+                yes_no(
+                    bit(0x0080),
+                    "Server can do recursive queries",
+                    "Server can't do recursive queries",
+                ),
+            );
+        }
+        l.bits16(
+            2,
+            flags,
+            0x0040,
+            "Z",
+            yes_no(bit(0x0040), "reserved - incorrect!", "reserved (0)"),
+        );
+        if response {
+            l.bits16(
+                2,
+                flags,
+                0x0020,
+                "Answer authenticated",
+                yes_no(
+                    bit(0x0020),
+                    "Answer/authority portion was authenticated by the server",
+                    "Answer/authority portion was not authenticated by the server",
+                ),
+            );
+        } else if bit(0x0020) {
+            l.bits16(2, flags, 0x0020, "AD bit", "Set");
+        }
+        l.bits16(
+            2,
+            flags,
+            0x0010,
+            "Non-authenticated data",
+            yes_no(bit(0x0010), "Acceptable", "Unacceptable"),
+        );
+        if response {
+            l.bits16(2, flags, 0x000f, "Reply code", &rcode_value);
+        }
+    }
+    let update = opcode == 5;
+    let questions = tvb.u16(4)?;
+    l.field(
+        1,
+        if update { "Zones" } else { "Questions" },
+        questions.to_string().as_bytes(),
+    );
+    let answers = tvb.u16(6)?;
+    l.field(
+        1,
+        if update {
+            "Prerequisites"
+        } else {
+            "Answer RRs"
+        },
+        answers.to_string().as_bytes(),
+    );
+    let authority = tvb.u16(8)?;
+    l.field(
+        1,
+        if update { "Updates" } else { "Authority RRs" },
+        authority.to_string().as_bytes(),
+    );
+    let additional = tvb.u16(10)?;
+    l.field(1, "Additional RRs", additional.to_string().as_bytes());
+    let mut offset = 12;
+    let mut names = [NameBuf::default(), NameBuf::default()];
+    if questions > 0 {
+        l.text(1, if update { b"Zone" } else { b"Queries" });
+        for _ in 0..questions {
+            offset += question(tvb, offset, mdns, l, &mut names[0])?;
+        }
+    }
+    let sections: [(u16, &str); 3] = [
+        (answers, if update { "Prerequisites" } else { "Answers" }),
+        (
+            authority,
+            if update {
+                "Updates"
+            } else {
+                "Authoritative nameservers"
+            },
+        ),
+        (additional, "Additional records"),
+    ];
+    for (count, title) in sections {
+        if count > 0 {
+            l.text(1, title.as_bytes());
+            for _ in 0..count {
+                offset += record(tvb, offset, mdns, l, &mut names)?;
+            }
+        }
+    }
+    match *note {
+        Note::RetransmittedRequest(original) => {
+            l.generated(
+                1,
+                "Retransmitted request. Original request in",
+                original.to_string().as_bytes(),
+            );
+            l.generated(1, "Retransmission", b"True");
+        }
+        Note::RetransmittedResponse(original) => {
+            l.generated(
+                1,
+                "Retransmitted response. Original response in",
+                original.to_string().as_bytes(),
+            );
+            l.generated(1, "Retransmission", b"True");
+        }
+        Note::RequestIn(frame, nanos) => {
+            l.generated(1, "Request In", frame.to_string().as_bytes());
+            let sign = if nanos < 0 { "-" } else { "" };
+            let nanos = nanos.unsigned_abs();
+            l.generated(
+                1,
+                "Time",
+                format!(
+                    "{sign}{}.{:09} seconds",
+                    nanos / 1_000_000_000,
+                    nanos % 1_000_000_000
+                )
+                .as_bytes(),
+            );
+        }
+        Note::Unsolicited => l.generated(1, "Unsolicited", b"True"),
+        Note::None => {}
+    }
+    let extra = tvb.len().saturating_sub(offset);
+    if extra > 0 {
+        l.text(1, format!("Extraneous Data ({extra} bytes)").as_bytes());
+        let data = tvb.bytes(offset, extra).unwrap_or_default();
+        l.field(2, "Extraneous Data", &hex_field(data));
+        l.generated(2, "Length", extra.to_string().as_bytes());
+    }
+    Ok(())
+}
+
+fn name_text(name: &NameBuf) -> Vec<u8> {
+    let mut v = Vec::with_capacity(name.len() + 8);
+    format_text(name, &mut v);
+    v
+}
+
+fn question(
+    tvb: &Tvb<'_>,
+    offset: usize,
+    mdns: bool,
+    l: &mut Lines<'_>,
+    name: &mut NameBuf,
+) -> Walk<usize> {
+    let used = expand_name(tvb, offset, name)?;
+    let qtype = tvb.u16(offset + used)?;
+    let raw_class = tvb.u16(offset + used + 2)?;
+    let (class, qu) = if mdns {
+        (raw_class & 0x7fff, raw_class & 0x8000 != 0)
+    } else {
+        (raw_class, false)
+    };
+    let shown = name_text(name);
+    let mut head = shown.clone();
+    let _ = write!(
+        head,
+        ": type {}, class {}",
+        short_type(qtype),
+        class_name(class).unwrap_or("Unknown")
+    );
+    let base_len = head.len();
+    if mdns {
+        let _ = write!(head, ", \"{}\" question", if qu { "QU" } else { "QM" });
+    }
+    l.text(2, &headline(head, base_len));
+    l.field(3, "Name", &shown);
+    let name_len = name.len();
+    l.generated(
+        3,
+        "Name Length",
+        (if name_len > 1 { name_len } else { 0 })
+            .to_string()
+            .as_bytes(),
+    );
+    let labels = if name_len > 1 {
+        name.iter().filter(|&&b| b == b'.').count() + 1
+    } else {
+        0
+    };
+    l.generated(3, "Label Count", labels.to_string().as_bytes());
+    l.field(3, "Type", type_value(qtype).as_bytes());
+    if mdns {
+        l.bits16(3, raw_class, 0x7fff, "Class", &class_value(class));
+        l.bits16(
+            3,
+            raw_class,
+            0x8000,
+            "\"QU\" question",
+            if qu { "True" } else { "False" },
+        );
+    } else {
+        l.field(3, "Class", class_value(class).as_bytes());
+    }
+    Ok(used + 4)
+}
+
+fn record(
+    tvb: &Tvb<'_>,
+    offset: usize,
+    mdns: bool,
+    l: &mut Lines<'_>,
+    names: &mut [NameBuf; 2],
+) -> Walk<usize> {
+    let [owner, data_name] = names;
+    let used = expand_name(tvb, offset, owner)?;
+    let rtype = tvb.u16(offset + used)?;
+    let raw_class = tvb.u16(offset + used + 2)?;
+    let (class, flush) = if mdns {
+        (raw_class & 0x7fff, raw_class & 0x8000 != 0)
+    } else {
+        (raw_class, false)
+    };
+    let data_len = usize::from(tvb.u16(offset + used + 8)?);
+    let shown = name_text(owner);
+    let data = offset + used + 10;
+    // The headline gets the record's own words once its data has been read; an
+    // exception on the way leaves it without them, as in tshark.
+    let mut head = shown.clone();
+    if rtype == 41 {
+        let _ = write!(head, ": type {}", short_type(rtype));
+    } else {
+        let _ = write!(
+            head,
+            ": type {}, class {}",
+            short_type(rtype),
+            class_name(class).unwrap_or("Unknown")
+        );
+    }
+    let base_len = head.len();
+    if mdns && flush {
+        head.extend_from_slice(b", cache flush");
+    }
+    // Fields are gathered first, then the headline, then the fields.
+    let mut body: Vec<u8> = Vec::new();
+    let mut fields = Lines { out: &mut body };
+    let result = rr_fields(
+        tvb,
+        rtype,
+        raw_class,
+        class,
+        mdns,
+        &shown,
+        data,
+        data_len,
+        &mut fields,
+        data_name,
+        &mut head,
+    );
+    l.text(2, &headline(head, base_len));
+    l.out.extend_from_slice(&body);
+    result?;
+    Ok(used + 10 + data_len)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn rr_fields(
+    tvb: &Tvb<'_>,
+    rtype: u16,
+    raw_class: u16,
+    class: u16,
+    mdns: bool,
+    owner: &[u8],
+    data: usize,
+    data_len: usize,
+    l: &mut Lines<'_>,
+    name: &mut NameBuf,
+    head: &mut Vec<u8>,
+) -> Walk<()> {
+    let start = data - 10;
+    if rtype == 41 {
+        l.field(3, "Name", owner);
+        l.field(3, "Type", type_value(rtype).as_bytes());
+        let size = tvb.u16(start + 2)?;
+        if mdns {
+            l.bits16(
+                3,
+                size,
+                0x7fff,
+                "UDP payload size",
+                &format!("0x{:04x}", size & 0x7fff),
+            );
+            l.bits16(
+                3,
+                size,
+                0x8000,
+                "Cache flush",
+                if size & 0x8000 != 0 { "True" } else { "False" },
+            );
+        } else {
+            l.field(3, "UDP payload size", size.to_string().as_bytes());
+        }
+        let ext = tvb.u8(start + 4)?;
+        l.field(
+            3,
+            "Higher bits in extended RCODE",
+            format!("0x{ext:02x}").as_bytes(),
+        );
+        let version = tvb.u8(start + 5)?;
+        l.field(3, "EDNS0 version", version.to_string().as_bytes());
+        let z = tvb.u16(start + 6)?;
+        l.field(3, "Z", format!("0x{z:04x}").as_bytes());
+        l.bits16(
+            4,
+            z,
+            0x8000,
+            "DO bit",
+            if z & 0x8000 != 0 {
+                "Accepts DNSSEC security RRs"
+            } else {
+                "Cannot handle DNSSEC security RRs"
+            },
+        );
+        l.bits16(4, z, 0x7fff, "Reserved", &format!("0x{:04x}", z & 0x7fff));
+        l.field(3, "Data length", data_len.to_string().as_bytes());
+        if data_len > 0 {
+            opt_options(tvb, data, data_len, l)?;
+        }
+        return Ok(());
+    }
+    l.field(3, "Name", owner);
+    l.field(3, "Type", type_value(rtype).as_bytes());
+    if mdns {
+        l.bits16(3, raw_class, 0x7fff, "Class", &class_value(class));
+        l.bits16(
+            3,
+            raw_class,
+            0x8000,
+            "Cache flush",
+            if raw_class & 0x8000 != 0 {
+                "True"
+            } else {
+                "False"
+            },
+        );
+    } else {
+        l.field(3, "Class", class_value(class).as_bytes());
+    }
+    let ttl = u32::from_be_bytes(tvb.bytes(start + 4, 4)?.try_into().unwrap_or([0; 4]));
+    l.field(
+        3,
+        "Time to live",
+        format!("{ttl} ({})", duration(ttl)).as_bytes(),
+    );
+    if ttl & 0x8000_0000 != 0 {
+        l.expert(
+            4,
+            "Warning",
+            "Protocol",
+            b"The uppermost bit of the TTL is set (RFC 2181, section 8)",
+        );
+    }
+    l.field(3, "Data length", data_len.to_string().as_bytes());
+    if data_len == 0 {
+        return Ok(());
+    }
+    let mut name_field = |l: &mut Lines<'_>,
+                          at: usize,
+                          label: &str,
+                          head_word: &str,
+                          head: &mut Vec<u8>|
+     -> Walk<usize> {
+        let used = expand_name(tvb, at, name)?;
+        let shown = name_text(name);
+        head.extend_from_slice(head_word.as_bytes());
+        head.extend_from_slice(&shown);
+        l.field(3, label, &shown);
+        Ok(used)
+    };
+    match rtype {
+        1 => {
+            let a = tvb.bytes(data, 4)?;
+            let mut text = Vec::new();
+            push_ipv4(&mut text, [a[0], a[1], a[2], a[3]]);
+            head.extend_from_slice(b", addr ");
+            head.extend_from_slice(&text);
+            l.field(3, "Address", &text);
+        }
+        28 => {
+            let a = tvb.bytes(data, 16)?;
+            let mut text = Vec::new();
+            push_ipv6(&mut text, a.try_into().unwrap_or([0; 16]));
+            head.extend_from_slice(b", addr ");
+            head.extend_from_slice(&text);
+            l.field(3, "AAAA Address", &text);
+        }
+        2 => {
+            name_field(l, data, "Name Server", ", ns ", head)?;
+        }
+        5 => {
+            name_field(l, data, "CNAME", ", cname ", head)?;
+        }
+        12 => {
+            name_field(l, data, "Domain Name", ", ", head)?;
+        }
+        39 => {
+            name_field(l, data, "Dname", ", dname ", head)?;
+        }
+        6 => {
+            let used = name_field(l, data, "Primary name server", ", mname ", head)?;
+            let mut scratch = Vec::new();
+            let used2 = {
+                let u = expand_name(tvb, data + used, name)?;
+                scratch.extend_from_slice(&name_text(name));
+                u
+            };
+            l.field(3, "Responsible authority's mailbox", &scratch);
+            let mut at = data + used + used2;
+            let serial = u32::from_be_bytes(tvb.bytes(at, 4)?.try_into().unwrap_or([0; 4]));
+            l.field(3, "Serial Number", serial.to_string().as_bytes());
+            at += 4;
+            for label in [
+                "Refresh Interval",
+                "Retry Interval",
+                "Expire limit",
+                "Minimum TTL",
+            ] {
+                let v = u32::from_be_bytes(tvb.bytes(at, 4)?.try_into().unwrap_or([0; 4]));
+                l.field(3, label, format!("{v} ({})", duration(v)).as_bytes());
+                at += 4;
+            }
+        }
+        15 => {
+            let preference = tvb.u16(data)?;
+            let used = expand_name(tvb, data + 2, name)?;
+            let _ = used;
+            let shown = name_text(name);
+            let _ = write!(head, ", preference {preference}, mx ");
+            head.extend_from_slice(&shown);
+            l.field(3, "Preference", preference.to_string().as_bytes());
+            l.field(3, "Mail Exchange", &shown);
+        }
+        16 => {
+            let mut rest = data_len as i64;
+            let mut at = data;
+            while rest != 0 {
+                let len = usize::from(tvb.u8(at)?);
+                l.field(3, "TXT Length", len.to_string().as_bytes());
+                at += 1;
+                rest -= 1;
+                let text = tvb.bytes(at, len)?;
+                let mut shown = Vec::new();
+                if mdns {
+                    format_text(text, &mut shown);
+                } else {
+                    // Read as ASCII: each byte above 0x7f is a replacement character.
+                    let ascii: Vec<u8> = text
+                        .iter()
+                        .flat_map(|&b| {
+                            if b < 0x80 {
+                                vec![b]
+                            } else {
+                                "\u{fffd}".as_bytes().to_vec()
+                            }
+                        })
+                        .collect();
+                    format_text(&ascii, &mut shown);
+                }
+                l.field(3, "TXT", &shown);
+                at += len;
+                rest -= len as i64;
+                if rest < 0 {
+                    // tshark's loop runs on until it reads past the message.
+                    return Err(OutOfBounds::Malformed);
+                }
+            }
+        }
+        33 => {
+            let priority = tvb.u16(data)?;
+            l.field(3, "Priority", priority.to_string().as_bytes());
+            let weight = tvb.u16(data + 2)?;
+            l.field(3, "Weight", weight.to_string().as_bytes());
+            let port = tvb.u16(data + 4)?;
+            l.field(3, "Port", port.to_string().as_bytes());
+            expand_name(tvb, data + 6, name)?;
+            let shown = name_text(name);
+            l.field(3, "Target", &shown);
+            let _ = write!(
+                head,
+                ", priority {priority}, weight {weight}, port {port}, target "
+            );
+            head.extend_from_slice(&shown);
+        }
+        10 => l.field(3, "Null (data)", &hex_field(tvb.bytes(data, data_len)?)),
+        24 | 46 => {
+            let rest = data_len as i64 - 18;
+            let covered = tvb.u16(data)?;
+            l.field(3, "Type Covered", type_value(covered).as_bytes());
+            l.field(
+                3,
+                "Algorithm",
+                algorithm_value(tvb.u8(data + 2)?).as_bytes(),
+            );
+            l.field(3, "Labels", tvb.u8(data + 3)?.to_string().as_bytes());
+            let ttl = u32_at(tvb, data + 4)?;
+            l.field(
+                3,
+                "Original TTL",
+                format!("{ttl} ({})", duration(ttl)).as_bytes(),
+            );
+            l.field(
+                3,
+                "Signature Expiration",
+                absolute_time(u32_at(tvb, data + 8)?).as_bytes(),
+            );
+            l.field(
+                3,
+                "Signature Inception",
+                absolute_time(u32_at(tvb, data + 12)?).as_bytes(),
+            );
+            l.field(3, "Key Tag", tvb.u16(data + 16)?.to_string().as_bytes());
+            let used = expand_name(tvb, data + 18, name)?;
+            l.field(3, "Signer's name", &name_text(name));
+            let rest = rest - used as i64;
+            if rest != 0 {
+                let len = usize::try_from(rest).map_err(|_| OutOfBounds::Malformed)?;
+                l.field(
+                    3,
+                    "Signature",
+                    &hex_field(tvb.bytes(data + 18 + used, len)?),
+                );
+            }
+        }
+        48 | 60 => {
+            let flags = tvb.u16(data)?;
+            l.field(3, "Flags", format!("0x{flags:04x}").as_bytes());
+            l.bits16(
+                4,
+                flags,
+                0x0100,
+                "Zone Key",
+                if flags & 0x0100 != 0 {
+                    "This is the zone key for specified zone"
+                } else {
+                    "This it not a zone key"
+                },
+            );
+            let yes = |m: u16| if flags & m != 0 { "Yes" } else { "No" };
+            l.bits16(4, flags, 0x0080, "Key Revoked", yes(0x0080));
+            l.bits16(4, flags, 0x0001, "Key Signing Key", yes(0x0001));
+            l.bits16(
+                4,
+                flags,
+                0xfe7e,
+                "Key Signing Key",
+                &format!("0x{:04x}", flags & 0xfe7e),
+            );
+            l.field(3, "Protocol", tvb.u8(data + 2)?.to_string().as_bytes());
+            let algorithm = tvb.u8(data + 3)?;
+            l.field(3, "Algorithm", algorithm_value(algorithm).as_bytes());
+            if data_len >= 4 {
+                let key_id = key_id(tvb.bytes(data, data_len)?, algorithm);
+                l.generated(3, "Key id", key_id.to_string().as_bytes());
+            } else {
+                l.expert(
+                    3,
+                    "Warning",
+                    "Protocol",
+                    b"Buffer too short to compute a key id",
+                );
+            }
+            let len = data_len.checked_sub(4).ok_or(OutOfBounds::Malformed)?;
+            l.field(3, "Public Key", &hex_field(tvb.bytes(data + 4, len)?));
+        }
+        43 | 59 | 32769 => {
+            l.field(3, "Key id", format!("0x{:04x}", tvb.u16(data)?).as_bytes());
+            l.field(
+                3,
+                "Algorithm",
+                algorithm_value(tvb.u8(data + 2)?).as_bytes(),
+            );
+            let digest_type = tvb.u8(data + 3)?;
+            let digest_name = match digest_type {
+                0 => "Reserved digest",
+                1 => "SHA-1",
+                2 => "SHA-256",
+                3 => "GOST R 34.11-94",
+                4 => "SHA-384",
+                _ => "Unknown",
+            };
+            l.field(
+                3,
+                "Digest Type",
+                format!("{digest_name} ({digest_type})").as_bytes(),
+            );
+            let len = data_len.checked_sub(4).ok_or(OutOfBounds::Malformed)?;
+            l.field(3, "Digest", &hex_field(tvb.bytes(data + 4, len)?));
+        }
+        47 => {
+            let used = name_field(l, data, "Next Domain Name", ", next domain name ", head)?;
+            type_bitmap(tvb, data + used, data_len as i64 - used as i64, l)?;
+        }
+        _ => {
+            l.expert(
+                4,
+                "Note",
+                "Undecoded",
+                format!(
+                    "Dissector for DNS Type ({rtype}) code not implemented, Contact Wireshark developers if you want this supported"
+                )
+                .as_bytes(),
+            );
+            let bytes = tvb.bytes(data, data_len)?;
+            l.field(3, "Data", &hex_field(bytes));
+        }
+    }
+    Ok(())
+}
+
+fn u32_at(tvb: &Tvb<'_>, at: usize) -> Walk<u32> {
+    Ok(u32::from_be_bytes(
+        tvb.bytes(at, 4)?.try_into().unwrap_or([0; 4]),
+    ))
+}
+
+/// packet-dns.c's dnssec_algo_vals: `RSA/SHA-256 (8)`.
+fn algorithm_value(code: u8) -> String {
+    let name = match code {
+        1 => "RSA/MD5",
+        2 => "Diffie-Hellman",
+        3 => "DSA",
+        4 => "Elliptic curve crypto",
+        5 => "RSA/SHA1",
+        6 => "DSA + NSEC3/SHA1",
+        7 => "RSA/SHA1 + NSEC3/SHA1",
+        8 => "RSA/SHA-256",
+        10 => "RSA/SHA-512",
+        12 => "GOST R 34.10-2001",
+        13 => "ECDSA Curve P-256 with SHA-256",
+        14 => "ECDSA Curve P-386 with SHA-386",
+        15 => "Ed25519",
+        16 => "Ed448",
+        157 => "HMAC/MD5",
+        252 => "Indirect key",
+        253 => "Private, domain name",
+        254 => "Private, OID",
+        _ => "Unknown",
+    };
+    format!("{name} ({code})")
+}
+
+/// The key tag of a key's data (RFC 4034 appendix B; algorithm 1 its own way).
+fn key_id(rdata: &[u8], algorithm: u8) -> u16 {
+    if algorithm == 1 {
+        let n = rdata.len();
+        return (u16::from(rdata[n - 3]) << 8) + u16::from(rdata[n - 2]);
+    }
+    let mut ac: u32 = 0;
+    for pair in rdata.chunks(2) {
+        ac = ac.wrapping_add((u32::from(pair[0]) << 8) + u32::from(*pair.get(1).unwrap_or(&0)));
+    }
+    ac = ac.wrapping_add((ac >> 16) & 0xffff);
+    (ac & 0xffff) as u16
+}
+
+/// A DNSSEC time as tshark shows an absolute time (in UTC): `Dec 29, 2008 11:00:04.000000000 UTC`.
+fn absolute_time(secs: u32) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (year, month, day) = Timestamp::new(i64::from(secs), 0).date();
+    let of_day = secs % 86_400;
+    format!(
+        "{} {day:2}, {year} {:02}:{:02}:{:02}.000000000 UTC",
+        MONTHS[month as usize - 1],
+        of_day / 3600,
+        of_day / 60 % 60,
+        of_day % 60
+    )
+}
+
+/// NSEC, NSEC3 and CSYNC type bitmaps, a line per type present.
+fn type_bitmap(tvb: &Tvb<'_>, mut at: usize, mut rest: i64, l: &mut Lines<'_>) -> Walk<()> {
+    while rest != 0 {
+        let window = usize::from(tvb.u8(at)?);
+        let mut size = tvb.u8(at + 1)?;
+        at += 2;
+        rest -= 2;
+        let mut rtype = window * 256;
+        while size > 0 {
+            let bits = tvb.u8(at)?;
+            for i in 0..8 {
+                if bits & (0x80 >> i) != 0 {
+                    let code = rtype as u16;
+                    l.text(
+                        3,
+                        format!(
+                            "RR type in bit map: {}",
+                            type_description(code)
+                                .map_or_else(|| format!("Unknown ({code})"), str::to_string)
+                        )
+                        .as_bytes(),
+                    );
+                }
+                rtype += 1;
+            }
+            at += 1;
+            rest -= 1;
+            size -= 1;
+        }
+        if rest < 0 {
+            // Wireshark's loop only stops at exactly zero: it reads on past the end.
+            return Err(OutOfBounds::Malformed);
+        }
+    }
+    Ok(())
+}
+
+/// The EDNS options, each a subtree.
+fn opt_options(tvb: &Tvb<'_>, data: usize, data_len: usize, l: &mut Lines<'_>) -> Walk<()> {
+    let mut rest = data_len as i64;
+    let mut at = data;
+    while rest > 0 {
+        let code = tvb.u16(at)?;
+        let len = tvb.u16(at + 2)?;
+        rest -= 4;
+        tvb.bytes(at, 4 + usize::from(len))?;
+        l.text(3, format!("Option: {}", option_name(code)).as_bytes());
+        l.field(
+            4,
+            "Option Code",
+            format!("{} ({code})", option_name(code)).as_bytes(),
+        );
+        l.field(4, "Option Length", len.to_string().as_bytes());
+        let value = at + 4;
+        let bytes = tvb.bytes(value, usize::from(len))?;
+        l.field(4, "Option Data", &hex_field(bytes));
+        match code {
+            8 | 0x50fa => {
+                let family = tvb.u16(value)?;
+                let family_name = match family {
+                    1 => "IPv4",
+                    2 => "IPv6",
+                    _ => "Unknown",
+                };
+                l.field(4, "Family", format!("{family_name} ({family})").as_bytes());
+                l.field(
+                    4,
+                    "Source Netmask",
+                    tvb.u8(value + 2)?.to_string().as_bytes(),
+                );
+                l.field(
+                    4,
+                    "Scope Netmask",
+                    tvb.u8(value + 3)?.to_string().as_bytes(),
+                );
+                let addr_len = usize::from(len.wrapping_sub(4)).min(16);
+                let mut addr = [0u8; 16];
+                addr[..addr_len].copy_from_slice(tvb.bytes(value + 4, addr_len)?);
+                let mut text = Vec::new();
+                match family {
+                    1 => push_ipv4(&mut text, [addr[0], addr[1], addr[2], addr[3]]),
+                    2 => push_ipv6(&mut text, addr),
+                    _ => {
+                        text = hex_field(tvb.bytes(value + 4, usize::from(len).saturating_sub(4))?)
+                    }
+                }
+                l.field(4, "Client Subnet", &text);
+            }
+            10 => {
+                l.field(4, "Client Cookie", &hex_field(tvb.bytes(value, 8)?));
+                if len < 8 {
+                    return Err(OutOfBounds::Malformed);
+                }
+                l.field(4, "Server Cookie", &hex_field(&bytes[8..]));
+            }
+            12 => l.field(4, "Padding", &hex_field(bytes)),
+            _ => {}
+        }
+        at = value + usize::from(len);
+        rest -= i64::from(len);
+    }
+    Ok(())
+}
+
+/// packet-dns.c's edns0_opt_code_vals.
+fn option_name(code: u16) -> String {
+    match code {
+        0 => "Reserved",
+        1 => "LLQ - Long-lived query",
+        2 => "UL - Update lease",
+        3 => "NSID - Name Server Identifier",
+        4 => "Owner (reserved)",
+        5 => "DAU - DNSSEC Algorithm Understood (RFC6975)",
+        6 => "DHU - DS Hash Understood (RFC6975)",
+        7 => "N3U - NSEC3 Hash Understood (RFC6975)",
+        0x50fa => "Experimental - CSUBNET - Client subnet",
+        8 => "CSUBNET - Client subnet",
+        9 => "EDNS EXPIRE (RFC7314)",
+        10 => "COOKIE",
+        11 => "EDNS TCP Keepalive",
+        12 => "PADDING",
+        13 => "CHAIN",
+        15 => "Extended DNS Error",
+        _ => return "Unknown".to_string(),
+    }
+    .to_string()
+}

@@ -1,0 +1,139 @@
+//! `pcaptool dns -V` against `tshark -V` (issue 12): both outputs are split at their
+//! `Frame N:` lines, and each DNS subtree of tshark's (its column-0 headline and the
+//! indented lines under it) must appear, line for line, in our frame N.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+use common::*;
+
+/// The lines of each frame, by frame number.
+fn frames(text: &str) -> BTreeMap<u64, Vec<&str>> {
+    let mut out: BTreeMap<u64, Vec<&str>> = BTreeMap::new();
+    let mut current = None;
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("Frame ") {
+            if let Some(n) = rest.split(':').next().and_then(|n| n.parse().ok()) {
+                current = Some(n);
+                out.entry(n).or_default();
+                continue;
+            }
+        }
+        if let Some(n) = current {
+            out.get_mut(&n).unwrap().push(line);
+        }
+    }
+    out
+}
+
+/// Each DNS, mDNS or LLMNR subtree among a frame's lines.
+fn subtrees<'a>(lines: &[&'a str]) -> Vec<Vec<&'a str>> {
+    let mut trees: Vec<Vec<&str>> = Vec::new();
+    let mut inside = false;
+    for &line in lines {
+        if [
+            "Domain Name System (",
+            "Multicast Domain Name System (",
+            "Link-local Multicast Name Resolution (",
+        ]
+        .iter()
+        .any(|h| line.starts_with(h))
+        {
+            trees.push(vec![line]);
+            inside = true;
+        } else if !line.starts_with(' ') {
+            inside = false;
+        } else if inside {
+            trees.last_mut().unwrap().push(line);
+        }
+    }
+    trees
+}
+
+/// For one capture: (messages, identical, first differing line of each other message).
+fn compare(path: &Path) -> (usize, usize, Vec<String>) {
+    // tshark as a user runs it (no checksum validation), in UTC (it shows DNSSEC times
+    // in local time).
+    require_tool("tshark");
+    let theirs = std::process::Command::new("tshark")
+        .args(["-n", "-V", "-Y", "dns || mdns || llmnr", "-r"])
+        .arg(path)
+        .env("TZ", "UTC")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("cannot run tshark");
+    let theirs = String::from_utf8_lossy(&theirs.stdout).into_owned();
+    let out = run(&["dns", "-q", "-V", path.to_str().unwrap()]);
+    assert_no_panic(&out, &path.display().to_string());
+    let ours = String::from_utf8_lossy(&out.stdout).into_owned();
+    let their_frames = frames(&theirs);
+    let our_frames = frames(&ours);
+    let (mut total, mut same, mut differences) = (0, 0, Vec::new());
+    for (n, lines) in &their_frames {
+        let mine = our_frames.get(n).map(|l| l.join("\n")).unwrap_or_default();
+        let our_trees = subtrees(our_frames.get(n).map(Vec::as_slice).unwrap_or_default());
+        for (i, tree) in subtrees(lines).iter().enumerate() {
+            total += 1;
+            if mine.contains(&tree.join("\n")) {
+                same += 1;
+                continue;
+            }
+            let first = match our_trees.get(i) {
+                None => format!("no DNS tree of ours ({})", tree[0]),
+                Some(our) => tree
+                    .iter()
+                    .zip(our)
+                    .find(|(a, b)| a != b)
+                    .map(|(a, b)| format!("tshark {:?} / pcaptool {:?}", a.trim(), b.trim()))
+                    .unwrap_or_else(|| format!("{} lines / {}", tree.len(), our.len())),
+            };
+            differences.push(format!(
+                "{} frame {n}: {first}",
+                path.file_name().unwrap().to_string_lossy()
+            ));
+        }
+    }
+    (total, same, differences)
+}
+
+/// Issue 12's goal is 99.5% of the messages identical; until it is met this test holds
+/// the level reached (it fails below it) and prints the differences left, by kind.
+const FLOOR_PERCENT: f64 = 98.0;
+
+#[test]
+fn dns_subtrees_are_tsharks_on_the_corpus() {
+    let captures = dns_captures();
+    let results = Mutex::new(Vec::new());
+    let next = Mutex::new(captures.iter());
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| loop {
+                let Some(path) = next.lock().unwrap().next() else {
+                    break;
+                };
+                let r = compare(path);
+                results.lock().unwrap().push(r);
+            });
+        }
+    });
+    let results = results.into_inner().unwrap();
+    let total: usize = results.iter().map(|r| r.0).sum();
+    let same: usize = results.iter().map(|r| r.1).sum();
+    let differences: Vec<&String> = results.iter().flat_map(|r| &r.2).collect();
+    let percent = 100.0 * same as f64 / total as f64;
+    println!(
+        "{} captures, {total} DNS messages: {same} identical to tshark -V ({percent:.2}%)",
+        captures.len()
+    );
+    for d in differences.iter().take(400) {
+        println!("  {d}");
+    }
+    assert!(total > 3500, "only {total} messages compared");
+    assert!(
+        percent >= FLOOR_PERCENT,
+        "{percent:.2}% identical, below the {FLOOR_PERCENT}% reached before"
+    );
+}
