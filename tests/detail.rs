@@ -53,8 +53,10 @@ fn subtrees<'a>(lines: &[&'a str]) -> Vec<Vec<&'a str>> {
     trees
 }
 
-/// For one capture: (messages, identical, first differing line of each other message).
-fn compare(path: &Path) -> (usize, usize, Vec<String>) {
+/// For one capture: (messages, identical, first differing line of each other message,
+/// messages not compared). DNS quoted inside an ICMP error is not compared: pcaptool
+/// reads DNS over UDP and TCP only (as its Info test says too).
+fn compare(path: &Path) -> (usize, usize, Vec<String>, usize) {
     // tshark as a user runs it (no checksum validation), in UTC (it shows DNSSEC times
     // in local time).
     require_tool("tshark");
@@ -71,8 +73,15 @@ fn compare(path: &Path) -> (usize, usize, Vec<String>) {
     let ours = String::from_utf8_lossy(&out.stdout).into_owned();
     let their_frames = frames(&theirs);
     let our_frames = frames(&ours);
-    let (mut total, mut same, mut differences) = (0, 0, Vec::new());
+    let (mut total, mut same, mut differences, mut skipped) = (0, 0, Vec::new(), 0);
     for (n, lines) in &their_frames {
+        if lines
+            .iter()
+            .any(|l| l.starts_with("Internet Control Message Protocol"))
+        {
+            skipped += subtrees(lines).len();
+            continue;
+        }
         let mine = our_frames.get(n).map(|l| l.join("\n")).unwrap_or_default();
         let our_trees = subtrees(our_frames.get(n).map(Vec::as_slice).unwrap_or_default());
         for (i, tree) in subtrees(lines).iter().enumerate() {
@@ -96,12 +105,12 @@ fn compare(path: &Path) -> (usize, usize, Vec<String>) {
             ));
         }
     }
-    (total, same, differences)
+    (total, same, differences, skipped)
 }
 
 /// Issue 12's goal is 99.5% of the messages identical; until it is met this test holds
 /// the level reached (it fails below it) and prints the differences left, by kind.
-const FLOOR_PERCENT: f64 = 98.0;
+const FLOOR_PERCENT: f64 = 99.3;
 
 #[test]
 fn dns_subtrees_are_tsharks_on_the_corpus() {
@@ -123,9 +132,11 @@ fn dns_subtrees_are_tsharks_on_the_corpus() {
     let total: usize = results.iter().map(|r| r.0).sum();
     let same: usize = results.iter().map(|r| r.1).sum();
     let differences: Vec<&String> = results.iter().flat_map(|r| &r.2).collect();
+    let skipped: usize = results.iter().map(|r| r.3).sum();
     let percent = 100.0 * same as f64 / total as f64;
     println!(
-        "{} captures, {total} DNS messages: {same} identical to tshark -V ({percent:.2}%)",
+        "{} captures, {total} DNS messages: {same} identical to tshark -V ({percent:.2}%); \
+         {skipped} quoted in ICMP errors not compared",
         captures.len()
     );
     for d in differences.iter().take(400) {

@@ -64,8 +64,13 @@ impl Lines<'_> {
 
     /// A field of some bits of a 16-bit word: `.... ...1 .... .... = Name: value`.
     fn bits16(&mut self, depth: usize, word: u16, mask: u16, name: &str, value: &str) {
+        self.bits(depth, 16, word, mask, name, value);
+    }
+
+    /// The same for a word of `width` bits.
+    fn bits(&mut self, depth: usize, width: u32, word: u16, mask: u16, name: &str, value: &str) {
         let mut label = Vec::with_capacity(64);
-        for bit in (0..16).rev() {
+        for bit in (0..width).rev() {
             let m = 1u16 << bit;
             label.push(if mask & m == 0 {
                 b'.'
@@ -552,23 +557,9 @@ fn walk(tvb: &Tvb<'_>, protocol: Protocol, tcp: bool, note: &Note, l: &mut Lines
     }
     let id = tvb.u16(0)?;
     l.field(1, "Transaction ID", format!("0x{id:04x}").as_bytes());
-    if let Note::RetransmittedRequest(original) = note {
-        l.expert(
-            2,
-            "Warning",
-            "Protocol",
-            format!("DNS query retransmission. Original request in frame {original}").as_bytes(),
-        );
-    }
-    if let Note::RetransmittedResponse(original) = note {
-        l.expert(
-            2,
-            "Warning",
-            "Protocol",
-            format!("DNS response retransmission. Original response in frame {original}")
-                .as_bytes(),
-        );
-    }
+    // Notes about the transaction are added when the message has been read whole; the
+    // retransmission's expert note then goes under the transaction ID.
+    let expert_at = l.out.len();
     let opcode = ((flags >> 11) & 0xf) as u8;
     let rcode = flags & 0xf;
     let mut opcode_text = Vec::new();
@@ -767,8 +758,17 @@ fn walk(tvb: &Tvb<'_>, protocol: Protocol, tcp: bool, note: &Note, l: &mut Lines
             }
         }
     }
+    let mut expert = Vec::new();
+    let mut under_id = Lines { out: &mut expert };
     match *note {
         Note::RetransmittedRequest(original) => {
+            under_id.expert(
+                2,
+                "Warning",
+                "Protocol",
+                format!("DNS query retransmission. Original request in frame {original}")
+                    .as_bytes(),
+            );
             l.generated(
                 1,
                 "Retransmitted request. Original request in",
@@ -777,6 +777,13 @@ fn walk(tvb: &Tvb<'_>, protocol: Protocol, tcp: bool, note: &Note, l: &mut Lines
             l.generated(1, "Retransmission", b"True");
         }
         Note::RetransmittedResponse(original) => {
+            under_id.expert(
+                2,
+                "Warning",
+                "Protocol",
+                format!("DNS response retransmission. Original response in frame {original}")
+                    .as_bytes(),
+            );
             l.generated(
                 1,
                 "Retransmitted response. Original response in",
@@ -802,6 +809,7 @@ fn walk(tvb: &Tvb<'_>, protocol: Protocol, tcp: bool, note: &Note, l: &mut Lines
         Note::Unsolicited => l.generated(1, "Unsolicited", b"True"),
         Note::None => {}
     }
+    l.out.splice(expert_at..expert_at, expert);
     let extra = tvb.len().saturating_sub(offset);
     if extra > 0 {
         l.text(1, format!("Extraneous Data ({extra} bytes)").as_bytes());
@@ -916,13 +924,14 @@ fn record(
     // Fields are gathered first, then the headline, then the fields.
     let mut body: Vec<u8> = Vec::new();
     let mut fields = Lines { out: &mut body };
+    let raw: Vec<u8> = owner.to_vec();
     let result = rr_fields(
         tvb,
         rtype,
         raw_class,
         class,
         mdns,
-        &shown,
+        (&shown, &raw),
         data,
         data_len,
         &mut fields,
@@ -942,7 +951,7 @@ fn rr_fields(
     raw_class: u16,
     class: u16,
     mdns: bool,
-    owner: &[u8],
+    (owner, owner_raw): (&[u8], &[u8]),
     data: usize,
     data_len: usize,
     l: &mut Lines<'_>,
@@ -1000,7 +1009,22 @@ fn rr_fields(
         }
         return Ok(());
     }
-    l.field(3, "Name", owner);
+    if rtype == 33 && !owner_raw.is_empty() {
+        // SRV: the owner name split at its first two dots.
+        let mut parts = owner_raw.splitn(3, |&b| b == b'.');
+        for label in ["Service", "Protocol", "Name"] {
+            match parts.next() {
+                Some(part) => {
+                    let mut shown = Vec::new();
+                    format_text(part, &mut shown);
+                    l.field(3, label, &shown);
+                }
+                None => break,
+            }
+        }
+    } else {
+        l.field(3, "Name", owner);
+    }
     l.field(3, "Type", type_value(rtype).as_bytes());
     if mdns {
         l.bits16(3, raw_class, 0x7fff, "Class", &class_value(class));
@@ -1164,6 +1188,147 @@ fn rr_fields(
             head.extend_from_slice(&shown);
         }
         10 => l.field(3, "Null (data)", &hex_field(tvb.bytes(data, data_len)?)),
+        44 => {
+            let algorithm = tvb.u8(data)?;
+            let algorithm_name = match algorithm {
+                0 => "Reserved",
+                1 => "RSA",
+                2 => "DSA",
+                3 => "ECDSA",
+                4 => "Ed25519",
+                5 => "XMSS",
+                _ => "Unknown",
+            };
+            l.field(
+                3,
+                "Algorithm",
+                format!("{algorithm_name} ({algorithm})").as_bytes(),
+            );
+            let kind = tvb.u8(data + 1)?;
+            let kind_name = match kind {
+                0 => "Reserved",
+                1 => "SHA1",
+                2 => "SHA256",
+                _ => "Unknown",
+            };
+            l.field(
+                3,
+                "Fingerprint type",
+                format!("{kind_name} ({kind})").as_bytes(),
+            );
+            if data_len != 2 {
+                let len = data_len.checked_sub(2).ok_or(OutOfBounds::Malformed)?;
+                l.field(3, "Fingerprint", &hex_field(tvb.bytes(data + 2, len)?));
+            }
+        }
+        50 => {
+            let algorithm = tvb.u8(data)?;
+            let algorithm_name = match algorithm {
+                0 => "Reserved",
+                1 => "SHA-1",
+                _ => "Unknown",
+            };
+            l.field(
+                3,
+                "Hash algorithm",
+                format!("{algorithm_name} ({algorithm})").as_bytes(),
+            );
+            let flags = tvb.u8(data + 1)?;
+            l.field(3, "NSEC3 flags", flags.to_string().as_bytes());
+            l.bits(
+                4,
+                8,
+                u16::from(flags),
+                1,
+                "NSEC3 Opt-out flag",
+                if flags & 1 != 0 {
+                    "Additional insecure delegations allowed"
+                } else {
+                    "Additional insecure delegations forbidden"
+                },
+            );
+            l.field(
+                3,
+                "NSEC3 iterations",
+                tvb.u16(data + 2)?.to_string().as_bytes(),
+            );
+            let salt_len = usize::from(tvb.u8(data + 4)?);
+            l.field(3, "Salt length", salt_len.to_string().as_bytes());
+            l.field(3, "Salt value", &hex_field(tvb.bytes(data + 5, salt_len)?));
+            let hash_at = data + 5 + salt_len;
+            let hash_len = usize::from(tvb.u8(hash_at)?);
+            l.field(3, "Hash length", hash_len.to_string().as_bytes());
+            if hash_len > 0 {
+                let hash = tvb.bytes(hash_at + 1, hash_len)?;
+                let mut text = String::new();
+                crate::dns::view::dig::push_base32hex(&mut text, hash);
+                l.generated(3, "Next hashed owner", text.as_bytes());
+            }
+            let end = hash_at + 1 + hash_len;
+            type_bitmap(tvb, end, data_len as i64 - (end - data) as i64, l)?;
+        }
+        99 => {
+            let mut rest = data_len as i64;
+            let mut at = data;
+            while rest != 0 {
+                let len = usize::from(tvb.u8(at)?);
+                l.field(3, "SPF Length", len.to_string().as_bytes());
+                at += 1;
+                rest -= 1;
+                l.field(3, "SPF", &ascii_field(tvb.bytes(at, len)?));
+                at += len;
+                rest -= len as i64;
+                if rest < 0 {
+                    return Err(OutOfBounds::Malformed);
+                }
+            }
+        }
+        35 => {
+            let order = tvb.u16(data)?;
+            l.field(3, "Order", order.to_string().as_bytes());
+            let preference = tvb.u16(data + 2)?;
+            l.field(3, "Preference", preference.to_string().as_bytes());
+            let mut at = data + 4;
+            let mut flags_text = Vec::new();
+            for (length_label, label) in [
+                ("Flags Length", "Flags"),
+                ("Service Length", "Service"),
+                ("Regex Length", "Regex"),
+            ] {
+                let len = usize::from(tvb.u8(at)?);
+                l.field(3, length_label, len.to_string().as_bytes());
+                let text = tvb.bytes(at + 1, len)?;
+                if label == "Flags" {
+                    flags_text = ascii_text(text);
+                }
+                l.field(3, label, &ascii_field(text));
+                at += 1 + len;
+            }
+            expand_name(tvb, at, name)?;
+            let shown = name_text(name);
+            l.generated(
+                3,
+                "Replacement Length",
+                (name.len() as u8).to_string().as_bytes(),
+            );
+            l.field(3, "Replacement", &shown);
+            let _ = write!(head, ", order {order}, preference {preference}, flags ");
+            head.extend_from_slice(&flags_text);
+        }
+        13 => {
+            let cpu_len = usize::from(tvb.u8(data)?);
+            let cpu = tvb.bytes(data + 1, cpu_len)?;
+            let os_len = usize::from(tvb.u8(data + 1 + cpu_len)?);
+            let os = tvb.bytes(data + 2 + cpu_len, os_len)?;
+            head.extend_from_slice(b", CPU ");
+            head.extend_from_slice(&cut_bytes(ascii_text(cpu), cpu_len));
+            head.extend_from_slice(b", OS ");
+            head.extend_from_slice(&cut_bytes(ascii_text(os), os_len));
+            l.field(3, "CPU Length", cpu_len.to_string().as_bytes());
+            l.field(3, "CPU", &ascii_field(cpu));
+            l.field(3, "OS Length", os_len.to_string().as_bytes());
+            l.field(3, "OS", &ascii_field(os));
+        }
         24 | 46 => {
             let rest = data_len as i64 - 18;
             let covered = tvb.u16(data)?;
@@ -1295,6 +1460,18 @@ fn u32_at(tvb: &Tvb<'_>, at: usize) -> Walk<u32> {
     ))
 }
 
+/// packet-dns.c's dns_ds_digest_vals.
+fn digest_name(code: u8) -> &'static str {
+    match code {
+        0 => "Reserved digest",
+        1 => "SHA-1",
+        2 => "SHA-256",
+        3 => "GOST R 34.11-94",
+        4 => "SHA-384",
+        _ => "Unknown",
+    }
+}
+
 /// packet-dns.c's dnssec_algo_vals: `RSA/SHA-256 (8)`.
 fn algorithm_value(code: u8) -> String {
     let name = match code {
@@ -1397,12 +1574,12 @@ fn opt_options(tvb: &Tvb<'_>, data: usize, data_len: usize, l: &mut Lines<'_>) -
         let len = tvb.u16(at + 2)?;
         rest -= 4;
         tvb.bytes(at, 4 + usize::from(len))?;
-        l.text(3, format!("Option: {}", option_name(code)).as_bytes());
-        l.field(
-            4,
-            "Option Code",
-            format!("{} ({code})", option_name(code)).as_bytes(),
-        );
+        let name = option_name(code).unwrap_or("Unknown");
+        match option_name(code) {
+            Some(name) => l.text(3, format!("Option: {name}").as_bytes()),
+            None => l.text(3, format!("Option: Unknown ({code})").as_bytes()),
+        }
+        l.field(4, "Option Code", format!("{name} ({code})").as_bytes());
         l.field(4, "Option Length", len.to_string().as_bytes());
         let value = at + 4;
         let bytes = tvb.bytes(value, usize::from(len))?;
@@ -1447,6 +1624,46 @@ fn opt_options(tvb: &Tvb<'_>, data: usize, data_len: usize, l: &mut Lines<'_>) -
                 l.field(4, "Server Cookie", &hex_field(&bytes[8..]));
             }
             12 => l.field(4, "Padding", &hex_field(bytes)),
+            5..=7 => {
+                for &b in bytes {
+                    let (label, name) = match code {
+                        5 => ("DAU", algorithm_value(b)),
+                        6 => ("DHU", format!("{} ({b})", digest_name(b))),
+                        _ => (
+                            "N3U",
+                            format!(
+                                "{} ({b})",
+                                match b {
+                                    0 => "Reserved",
+                                    1 => "SHA-1",
+                                    _ => "Unknown",
+                                }
+                            ),
+                        ),
+                    };
+                    l.field(4, label, name.as_bytes());
+                }
+            }
+            11 if len == 2 => l.field(4, "Timeout", tvb.u16(value)?.to_string().as_bytes()),
+            13 if len > 0 => l.field(4, "Closest Trust Point", &ascii_field(bytes)),
+            15 if len >= 2 => {
+                let info = tvb.u16(value)?;
+                l.field(
+                    4,
+                    "Info Code",
+                    format!("{} ({info})", extended_error_name(info)).as_bytes(),
+                );
+                if len > 2 {
+                    let mut text = Vec::new();
+                    format_text(&bytes[2..], &mut text);
+                    l.field(4, "Extra Text", &text);
+                }
+            }
+            15 => {
+                // Shorter than its code: tshark reads the next option from here.
+                at = value;
+                continue;
+            }
             _ => {}
         }
         at = value + usize::from(len);
@@ -1456,8 +1673,8 @@ fn opt_options(tvb: &Tvb<'_>, data: usize, data_len: usize, l: &mut Lines<'_>) -
 }
 
 /// packet-dns.c's edns0_opt_code_vals.
-fn option_name(code: u16) -> String {
-    match code {
+fn option_name(code: u16) -> Option<&'static str> {
+    Some(match code {
         0 => "Reserved",
         1 => "LLQ - Long-lived query",
         2 => "UL - Update lease",
@@ -1474,7 +1691,74 @@ fn option_name(code: u16) -> String {
         12 => "PADDING",
         13 => "CHAIN",
         15 => "Extended DNS Error",
-        _ => return "Unknown".to_string(),
+        _ => return None,
+    })
+}
+
+/// packet-dns.c's dns_ext_err_info_code.
+fn extended_error_name(code: u16) -> &'static str {
+    const NAMES: [&str; 30] = [
+        "Other Error",
+        "Unsupported DNSKEY Algorithm",
+        "Unsupported DS Digest Type",
+        "Stale Answer",
+        "Forged Answer",
+        "DNSSEC Indeterminate",
+        "DNSSEC Bogus",
+        "Signature Expired",
+        "Signature Not Yet Valid",
+        "DNSKEY Missing",
+        "RRSIGs Missing",
+        "No Zone Key Bit Set",
+        "NSEC Missing",
+        "Cached Error",
+        "Not Ready",
+        "Blocked",
+        "Censored",
+        "Filtered",
+        "Prohibited",
+        "Stale NXDomain Answer",
+        "Not Authoritative",
+        "Not Supported",
+        "No Reachable Authority",
+        "Network Error",
+        "Invalid Data",
+        "Signature Expired before Valid",
+        "Too Early",
+        "Unsupported NSEC3 Iterations Value",
+        "Unable to conform to policy",
+        "Synthesized",
+    ];
+    match NAMES.get(usize::from(code)) {
+        Some(name) => name,
+        None if code < 49152 => "Unassigned",
+        None => "Reserved for Private Use",
     }
-    .to_string()
+}
+
+/// `%.*s` of a string: at most `len` bytes.
+fn cut_bytes(mut text: Vec<u8>, len: usize) -> Vec<u8> {
+    text.truncate(len);
+    text
+}
+
+/// A string read as ASCII, as Wireshark's ENC_ASCII reads it: each byte above 0x7f
+/// is a replacement character.
+fn ascii_text(bytes: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(bytes.len());
+    for &b in bytes {
+        if b < 0x80 {
+            v.push(b);
+        } else {
+            v.extend_from_slice("\u{fffd}".as_bytes());
+        }
+    }
+    v
+}
+
+/// A string field's value as shown: read as ASCII, then escaped by format_text.
+fn ascii_field(bytes: &[u8]) -> Vec<u8> {
+    let mut shown = Vec::new();
+    format_text(&ascii_text(bytes), &mut shown);
+    shown
 }
