@@ -90,6 +90,14 @@ fn exercise(msg: &[u8], rng: &mut Rng) {
         rng.below(2) == 1,
         &mut text,
     );
+    let mut tree = Vec::new();
+    pcaptool::dns::view::detail::dns_tree(
+        msg,
+        msg.len() + rng.below(3) as usize,
+        pcaptool::dns::analysis::find::Protocol::Dns,
+        rng.below(2) == 1,
+        &mut tree,
+    );
     if let Ok(m) = wire::Message::parse(msg) {
         let mut json = String::new();
         for (_, r) in m.records() {

@@ -27,6 +27,10 @@ const ITEM_LABEL_LENGTH: usize = 240;
 /// A request seen again within this many seconds is a retransmission (the DNS
 /// dissector's `retransmission_timer` preference, 5 by default).
 const RETRANSMISSION_SECS: i128 = 5;
+/// Label steps all the names of one message may take to read (a real message takes
+/// hundreds; a hostile one, names through long pointer chains record after record, could
+/// take 10^8: tshark spends minutes there, we stop and say so).
+const MAX_NAME_STEPS: u64 = 250_000;
 /// Transactions remembered at most; past that the oldest half is forgotten (tshark
 /// keeps them all: a difference only in captures with more waiting queries than this).
 const MAX_TRANSACTIONS: usize = 1 << 20;
@@ -464,6 +468,7 @@ fn asks_for_a_transfer(msg: &[u8]) -> Option<bool> {
     let tvb = Tvb {
         data: msg,
         reported: msg.len(),
+        budget: Some(std::cell::Cell::new(MAX_NAME_STEPS)),
     };
     let questions = tvb.u16(4).ok().filter(|&q| q > 0)?;
     let mut at = 12;
@@ -522,18 +527,50 @@ fn frame_lines(row: &Row<'_>, out: &mut Vec<u8>) {
 /// The DNS subtree of one message.
 fn write_tree(row: &Row<'_>, note: &Note, out: &mut Vec<u8>) {
     let o = &row.origin;
+    write_dns_tree(row.bytes, o.reported_len, o.protocol, o.tcp, note, out);
+}
+
+/// The DNS subtree of one message, as `tshark -V` shows it for a message it sees
+/// alone (no request or response notes). `reported_len` is the message's length on the
+/// wire (more than `msg.len()` when the capture cut it).
+///
+/// ```
+/// use pcaptool::dns::analysis::find::Protocol;
+/// let query = pcaptool::dns::Message::query(0x1234, "example.com".parse().unwrap(), 1).encode();
+/// let mut out = Vec::new();
+/// pcaptool::dns::view::detail::dns_tree(&query, query.len(), Protocol::Dns, false, &mut out);
+/// let text = String::from_utf8(out).unwrap();
+/// assert!(text.starts_with("Domain Name System (query)\n    Transaction ID: 0x1234\n"));
+/// assert!(text.contains("            Type: A (Host Address) (1)\n"));
+/// ```
+pub fn dns_tree(msg: &[u8], reported_len: usize, protocol: Protocol, tcp: bool, out: &mut Vec<u8>) {
+    write_dns_tree(msg, reported_len, protocol, tcp, &Note::None, out);
+}
+
+fn write_dns_tree(
+    msg: &[u8],
+    reported_len: usize,
+    protocol: Protocol,
+    tcp: bool,
+    note: &Note,
+    out: &mut Vec<u8>,
+) {
     let tvb = Tvb {
-        data: row.bytes,
-        reported: o.reported_len.max(row.bytes.len()),
+        data: msg,
+        reported: reported_len.max(msg.len()),
+        budget: Some(std::cell::Cell::new(MAX_NAME_STEPS)),
     };
     let mut lines = Lines { out };
-    if let Err(e) = walk(&tvb, o.protocol, o.tcp, note, &mut lines) {
+    if let Err(e) = walk(&tvb, protocol, tcp, note, &mut lines) {
         // The exception ends the DNS tree; tshark adds a top-level line for it.
         lines.text(
             0,
             match e {
                 OutOfBounds::Malformed => b"[Malformed Packet: DNS]",
                 OutOfBounds::CutShort => b"[Packet size limited during capture: DNS truncated]",
+                OutOfBounds::OverBudget => {
+                    b"[pcaptool: the names of this message take over 250,000 label steps to read; the rest is not shown]"
+                }
             },
         );
     }

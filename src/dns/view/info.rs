@@ -32,6 +32,9 @@ const MAX_INFO_LEN: usize = 4095;
 pub(super) enum OutOfBounds {
     Malformed,
     CutShort,
+    /// The message's names took more label steps than the reader's budget (only the
+    /// detail view sets one: its tree, unlike the Info column, has no length limit).
+    OverBudget,
 }
 
 pub(super) type Walk<T> = Result<T, OutOfBounds>;
@@ -41,6 +44,8 @@ pub(super) type Walk<T> = Result<T, OutOfBounds>;
 pub(super) struct Tvb<'a> {
     pub(super) data: &'a [u8],
     pub(super) reported: usize,
+    /// Label steps left for expanding names, when bounded.
+    pub(super) budget: Option<std::cell::Cell<u64>>,
 }
 
 impl Tvb<'_> {
@@ -79,9 +84,10 @@ pub fn write_info(msg: &[u8], reported_len: usize, mdns: bool, out: &mut Vec<u8>
     let tvb = Tvb {
         data: msg,
         reported: reported_len.max(msg.len()),
+        budget: None,
     };
     match walk_message(&tvb, mdns, out) {
-        Ok(()) => {}
+        Ok(()) | Err(OutOfBounds::OverBudget) => {}
         Err(OutOfBounds::Malformed) => out.extend_from_slice(MALFORMED),
         Err(OutOfBounds::CutShort) => out.extend_from_slice(CUT_SHORT),
     }
@@ -281,6 +287,13 @@ pub(super) fn expand_name(tvb: &Tvb<'_>, start: usize, name: &mut NameBuf) -> Wa
         if component == 0 {
             break;
         }
+        if let Some(budget) = &tvb.budget {
+            let left = budget.get();
+            if left == 0 {
+                return Err(OutOfBounds::OverBudget);
+            }
+            budget.set(left - 1);
+        }
         if pointers > 0 {
             steps_after_pointer += 1;
             if steps_after_pointer > MAX_STEPS_AFTER_POINTER {
@@ -314,26 +327,38 @@ pub(super) fn expand_name(tvb: &Tvb<'_>, start: usize, name: &mut NameBuf) -> Wa
                     name.set(b"<Unknown extended label>");
                     return Ok(offset - start);
                 }
-                // Bitstring label (RFC 2673): \[x<hex>/<bits>]
+                // Bitstring label (RFC 2673): \[x<hex>/<bits>], written piece by piece
+                // while each piece fits, as snprintf into the remaining space does, and
+                // not counted in the name's length. (C's (0 - 1) / 8 + 1 is 1.)
                 let bits = tvb.u8(offset)?;
                 offset += 1;
-                let label_len = (usize::from(bits).wrapping_sub(1) / 8 + 1) & 0xff;
-                let mut text = String::from("\\[x");
-                for _ in 0..label_len {
-                    text.push_str(&format!("{:02x}", tvb.u8(offset)?));
-                    offset += 1;
-                }
-                text.push_str(&format!("/{bits}]"));
-                // Printed only while it fits, as snprintf into the remaining space does,
-                // and not counted in the name's length.
-                for piece in [text] {
-                    if maxname > 0 && piece.len() as i32 <= maxname {
-                        name.write(piece.as_bytes(), true);
-                        maxname -= piece.len() as i32;
+                let label_len = if bits == 0 {
+                    1
+                } else {
+                    (usize::from(bits) - 1) / 8 + 1
+                };
+                let mut piece = |name: &mut NameBuf, text: &[u8]| {
+                    if maxname > 0 && text.len() as i32 <= maxname {
+                        name.write(text, true);
+                        maxname -= text.len() as i32;
                     } else {
                         maxname = 0;
                     }
+                };
+                piece(name, b"\\[x");
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                for _ in 0..label_len {
+                    let b = tvb.u8(offset)?;
+                    piece(name, &[HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+                    offset += 1;
                 }
+                let mut end = [0u8; 6];
+                let n = {
+                    let mut cursor = std::io::Cursor::new(&mut end[..]);
+                    let _ = write!(cursor, "/{bits}]");
+                    cursor.position() as usize
+                };
+                piece(name, &end[..n]);
             }
             0x80 => return Err(OutOfBounds::Malformed),
             _ => {
