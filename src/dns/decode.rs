@@ -380,6 +380,7 @@ fn read_batches(
                     Origin {
                         file,
                         file_frame,
+                        frame_len: (record.orig_len, record.data.len() as u32),
                         ..origin
                     },
                     msg,
@@ -408,6 +409,7 @@ fn read_batches(
             handshake_us: None,
             file,
             file_frame,
+            frame_len: (0, 0),
         };
         extractor.finish(end, &mut |origin, msg| {
             messages += 1;

@@ -58,6 +58,9 @@ pub struct Origin {
     /// the frame's number in that input (as Wireshark numbers it when opening it).
     pub file: u32,
     pub file_frame: u64,
+    /// The frame's length on the wire and as captured (of the frame that brought or
+    /// completed the message), as the capture record says.
+    pub frame_len: (u32, u32),
 }
 
 impl Origin {
@@ -78,6 +81,7 @@ impl Origin {
             handshake_us: None,
             file: 0,
             file_frame: 0,
+            frame_len: (0, 0),
         }
     }
 }
@@ -253,6 +257,7 @@ impl Extractor {
                 handshake_us: None,
                 file: 0,
                 file_frame: frame,
+                frame_len: (data.len() as u32, data.len() as u32),
             };
             found(origin, udp.payload);
             return;
@@ -284,6 +289,7 @@ impl Extractor {
             handshake_us: None,
             file: 0,
             file_frame: frame,
+            frame_len: (data.len() as u32, data.len() as u32),
         };
         let segment = Segment {
             seq: tcp.seq,

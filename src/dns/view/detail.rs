@@ -9,14 +9,12 @@
 //! walker here yet show their data as bytes, as tshark does for the types it does not
 //! dissect (the difference is counted by the differential test).
 
-use std::collections::HashMap;
 use std::io::{self, Write};
 use std::net::IpAddr;
 
 use super::digits::{push_ipv4, push_ipv6};
 use super::info::{
-    expand_name, format_text, opcode_name, rcode_name, wireshark_knows, NameBuf, OutOfBounds, Tvb,
-    Walk,
+    expand_name, format_text, rcode_name, wireshark_knows, NameBuf, OutOfBounds, Tvb, Walk,
 };
 use crate::capture::Timestamp;
 use crate::dns::analysis::find::Protocol;
@@ -49,11 +47,51 @@ impl Lines<'_> {
 
     /// A field: `name: value`.
     fn field(&mut self, depth: usize, name: &str, value: &[u8]) {
+        if name.len() + 2 + value.len() < ITEM_LABEL_LENGTH {
+            // Nearly every line: written in place, no label buffer.
+            self.indent(depth);
+            self.out.extend_from_slice(name.as_bytes());
+            self.out.extend_from_slice(b": ");
+            self.out.extend_from_slice(value);
+            self.out.push(b'\n');
+            return;
+        }
         let mut label = Vec::with_capacity(name.len() + 2 + value.len());
         label.extend_from_slice(name.as_bytes());
         label.extend_from_slice(b": ");
         label.extend_from_slice(value);
         self.emit(depth, &label, name.len());
+    }
+
+    /// A field whose value `write` appends: written in place, then cut and marked as
+    /// tshark marks long labels when it is too long.
+    fn field_with(&mut self, depth: usize, name: &str, write: impl FnOnce(&mut Vec<u8>)) {
+        self.indent(depth);
+        let start = self.out.len();
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(b": ");
+        write(self.out);
+        if self.out.len() - start >= ITEM_LABEL_LENGTH {
+            let label = self.out.split_off(start);
+            self.out
+                .extend_from_slice(&mark_truncated(&label, name.len()));
+        }
+        self.out.push(b'\n');
+    }
+
+    /// A number field: `name: 42`.
+    fn number(&mut self, depth: usize, name: &str, value: u64) {
+        self.indent(depth);
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(b": ");
+        super::digits::push_u64(self.out, value);
+        self.out.push(b'\n');
+    }
+
+    fn indent(&mut self, depth: usize) {
+        for _ in 0..depth {
+            self.out.extend_from_slice(b"    ");
+        }
     }
 
     /// A generated field, in brackets.
@@ -73,20 +111,34 @@ impl Lines<'_> {
 
     /// The same for a word of `width` bits.
     fn bits(&mut self, depth: usize, width: u32, word: u16, mask: u16, name: &str, value: &str) {
-        let mut label = Vec::with_capacity(64);
+        let mut pattern = [0u8; 19];
+        let mut n = 0;
         for bit in (0..width).rev() {
             let m = 1u16 << bit;
-            label.push(if mask & m == 0 {
+            pattern[n] = if mask & m == 0 {
                 b'.'
             } else if word & m != 0 {
                 b'1'
             } else {
                 b'0'
-            });
+            };
+            n += 1;
             if bit % 4 == 0 && bit != 0 {
-                label.push(b' ');
+                pattern[n] = b' ';
+                n += 1;
             }
         }
+        if n + 3 + name.len() + 2 + value.len() < ITEM_LABEL_LENGTH {
+            self.indent(depth);
+            self.out.extend_from_slice(&pattern[..n]);
+            self.out.extend_from_slice(b" = ");
+            self.out.extend_from_slice(name.as_bytes());
+            self.out.extend_from_slice(b": ");
+            self.out.extend_from_slice(value.as_bytes());
+            self.out.push(b'\n');
+            return;
+        }
+        let mut label = pattern[..n].to_vec();
         label.extend_from_slice(b" = ");
         let name_pos = label.len() + name.len();
         label.extend_from_slice(name.as_bytes());
@@ -113,9 +165,7 @@ impl Lines<'_> {
     }
 
     fn emit(&mut self, depth: usize, label: &[u8], name_pos: usize) {
-        for _ in 0..depth {
-            self.out.extend_from_slice(b"    ");
-        }
+        self.indent(depth);
         if label.len() < ITEM_LABEL_LENGTH {
             self.out.extend_from_slice(label);
         } else {
@@ -169,25 +219,36 @@ fn headline(mut text: Vec<u8>, base_len: usize) -> Vec<u8> {
 
 /// proto.c's unsigned_time_secs_to_str: `1 day, 2 hours, 3 minutes, 4 seconds`.
 fn duration(secs: u32) -> String {
+    let mut v = Vec::new();
+    push_duration(&mut v, secs);
+    String::from_utf8(v).unwrap_or_default()
+}
+
+fn push_duration(out: &mut Vec<u8>, secs: u32) {
     if secs == 0 {
-        return "0 seconds".into();
+        out.extend_from_slice(b"0 seconds");
+        return;
     }
-    let parts = [
-        (secs / 86_400, "day"),
-        (secs / 3600 % 24, "hour"),
-        (secs / 60 % 60, "minute"),
-        (secs % 60, "second"),
+    let parts: [(u32, &[u8]); 4] = [
+        (secs / 86_400, b" day"),
+        (secs / 3600 % 24, b" hour"),
+        (secs / 60 % 60, b" minute"),
+        (secs % 60, b" second"),
     ];
-    let mut text = String::new();
+    let mut first = true;
     for (n, unit) in parts {
         if n != 0 {
-            if !text.is_empty() {
-                text.push_str(", ");
+            if !first {
+                out.extend_from_slice(b", ");
             }
-            text.push_str(&format!("{n} {unit}{}", if n > 1 { "s" } else { "" }));
+            first = false;
+            super::digits::push_u64(out, n.into());
+            out.extend_from_slice(unit);
+            if n > 1 {
+                out.push(b's');
+            }
         }
     }
-    text
 }
 
 /// Bytes as tshark shows a byte field: hex, the first 36 bytes and `…` after;
@@ -283,6 +344,28 @@ fn type_description(code: u16) -> Option<&'static str> {
     })
 }
 
+/// Appends `A (Host Address) (1)`, `Unknown (53)`.
+fn push_type_value(out: &mut Vec<u8>, code: u16) {
+    out.extend_from_slice(type_description(code).unwrap_or("Unknown").as_bytes());
+    out.extend_from_slice(b" (");
+    super::digits::push_u64(out, code.into());
+    out.push(b')');
+}
+
+/// Appends `IN (0x0001)`.
+fn push_class_value(out: &mut Vec<u8>, class: u16) {
+    out.extend_from_slice(class_name(class).unwrap_or("Unknown").as_bytes());
+    let _ = write!(out, " (0x{class:04x})");
+}
+
+/// Appends `3600 (1 hour)`.
+fn push_seconds(out: &mut Vec<u8>, secs: u32) {
+    super::digits::push_u64(out, secs.into());
+    out.extend_from_slice(b" (");
+    push_duration(out, secs);
+    out.push(b')');
+}
+
 /// `Type: A (Host Address) (1)`, `Unknown (53)`.
 fn type_value(code: u16) -> String {
     format!("{} ({code})", type_description(code).unwrap_or("Unknown"))
@@ -343,7 +426,7 @@ pub struct DetailSink<W> {
     out: W,
     buf: Vec<u8>,
     last_frame: Option<(u32, u64)>,
-    transactions: HashMap<(Conversation, u16), Transaction>,
+    transactions: foldhash::HashMap<(Conversation, u16), Transaction>,
 }
 
 impl<W: Write + Send> DetailSink<W> {
@@ -352,7 +435,7 @@ impl<W: Write + Send> DetailSink<W> {
             out,
             buf: Vec::with_capacity(64 << 10),
             last_frame: None,
-            transactions: HashMap::new(),
+            transactions: foldhash::HashMap::default(),
         }
     }
 
@@ -485,43 +568,66 @@ fn asks_for_a_transfer(msg: &[u8]) -> Option<bool> {
 
 /// The frame's first line and the headlines of its IP and transport layers.
 fn frame_lines(row: &Row<'_>, out: &mut Vec<u8>) {
+    use super::digits::{push_ip, push_u64};
     let o = &row.origin;
-    let _ = writeln!(out, "Frame {}:", o.file_frame);
-    match o.src {
-        IpAddr::V4(_) => {
-            let _ = writeln!(
-                out,
-                "Internet Protocol Version 4, Src: {}, Dst: {}",
-                o.src, o.dst
-            );
-        }
-        IpAddr::V6(_) => {
-            let _ = writeln!(
-                out,
-                "Internet Protocol Version 6, Src: {}, Dst: {}",
-                o.src, o.dst
-            );
-        }
+    let (wire, captured) = o.frame_len;
+    out.extend_from_slice(b"Frame ");
+    push_u64(out, o.file_frame);
+    out.extend_from_slice(b": ");
+    for (i, bytes) in [wire, captured].into_iter().enumerate() {
+        push_u64(out, bytes.into());
+        out.extend_from_slice(b" bytes ");
+        out.extend_from_slice(if i == 0 { b"on wire (" } else { b"captured (" });
+        push_u64(out, u64::from(bytes) * 8);
+        out.extend_from_slice(if i == 0 { b" bits), " } else { b" bits)\n" });
     }
-    if let Some(ttl) = o.ttl {
-        let what = if o.src.is_ipv4() {
-            "Time to Live"
-        } else {
-            "Hop Limit"
-        };
-        let _ = writeln!(out, "    {what}: {ttl}");
+    // The fields the finder keeps of the layers below DNS (the headlines are tshark's;
+    // under them, what scapy's show() lists that we have).
+    let v4 = o.src.is_ipv4();
+    out.extend_from_slice(if v4 {
+        b"Internet Protocol Version 4, Src: "
+    } else {
+        b"Internet Protocol Version 6, Src: "
+    });
+    push_ip(out, o.src);
+    out.extend_from_slice(b", Dst: ");
+    push_ip(out, o.dst);
+    out.push(b'\n');
+    let transport: &[u8] = if o.tcp { b"TCP (6)\n" } else { b"UDP (17)\n" };
+    let ttl = |out: &mut Vec<u8>, label: &[u8]| {
+        if let Some(ttl) = o.ttl {
+            out.extend_from_slice(label);
+            push_u64(out, ttl.into());
+            out.push(b'\n');
+        }
+    };
+    if v4 {
+        out.extend_from_slice(b"    Version: 4\n");
+        ttl(out, b"    Time to Live: ");
+        out.extend_from_slice(b"    Protocol: ");
+        out.extend_from_slice(transport);
+    } else {
+        out.extend_from_slice(b"    Version: 6\n    Next Header: ");
+        out.extend_from_slice(transport);
+        ttl(out, b"    Hop Limit: ");
     }
-    let _ = writeln!(
-        out,
-        "{}, Src Port: {}, Dst Port: {}",
-        if o.tcp {
-            "Transmission Control Protocol"
-        } else {
-            "User Datagram Protocol"
-        },
-        o.sport,
-        o.dport
-    );
+    out.extend_from_slice(b"    Source Address: ");
+    push_ip(out, o.src);
+    out.extend_from_slice(b"\n    Destination Address: ");
+    push_ip(out, o.dst);
+    out.extend_from_slice(if o.tcp {
+        b"\nTransmission Control Protocol, Src Port: "
+    } else {
+        b"\nUser Datagram Protocol, Src Port: "
+    });
+    push_u64(out, o.sport.into());
+    out.extend_from_slice(b", Dst Port: ");
+    push_u64(out, o.dport.into());
+    out.extend_from_slice(b"\n    Source Port: ");
+    push_u64(out, o.sport.into());
+    out.extend_from_slice(b"\n    Destination Port: ");
+    push_u64(out, o.dport.into());
+    out.push(b'\n');
 }
 
 /// The DNS subtree of one message.
@@ -581,38 +687,45 @@ fn walk(tvb: &Tvb<'_>, protocol: Protocol, tcp: bool, note: &Note, l: &mut Lines
     let llmnr = protocol == Protocol::Llmnr;
     let flags = tvb.u16(2)?;
     let response = flags & 0x8000 != 0;
-    let kind = if response { "response" } else { "query" };
-    let headline = match protocol {
-        Protocol::Llmnr => format!("Link-local Multicast Name Resolution ({kind})"),
-        Protocol::Mdns => format!("Multicast Domain Name System ({kind})"),
-        _ => format!("Domain Name System ({kind})"),
-    };
-    l.text(0, headline.as_bytes());
+    l.out.extend_from_slice(match protocol {
+        Protocol::Llmnr => b"Link-local Multicast Name Resolution (",
+        Protocol::Mdns => b"Multicast Domain Name System (",
+        _ => &b"Domain Name System ("[..],
+    });
+    l.out.extend_from_slice(if response {
+        b"response)\n"
+    } else {
+        b"query)\n"
+    });
     if tcp {
         // The length prefix is not part of the message bytes we hold.
-        l.field(1, "Length", tvb.len().to_string().as_bytes());
+        l.number(1, "Length", (tvb.len()) as u64);
     }
     let id = tvb.u16(0)?;
-    l.field(1, "Transaction ID", format!("0x{id:04x}").as_bytes());
+    l.field_with(1, "Transaction ID", |o| super::digits::push_hex16(o, id));
     // Notes about the transaction are added when the message has been read whole; the
     // retransmission's expert note then goes under the transaction ID.
     let expert_at = l.out.len();
     let opcode = ((flags >> 11) & 0xf) as u8;
     let rcode = flags & 0xf;
-    let mut opcode_text = Vec::new();
-    opcode_name(opcode, &mut opcode_text);
-    let opcode_text = String::from_utf8(opcode_text).unwrap_or_default();
-    let opcode_short = if opcode_text.starts_with("Unknown operation") {
-        "Unknown operation".to_string()
-    } else {
-        opcode_text.clone()
+    let opcode_text: Option<&str> = match opcode {
+        0 => Some("Standard query"),
+        1 => Some("Inverse query"),
+        2 => Some("Server status request"),
+        4 => Some("Zone change notification"),
+        5 => Some("Dynamic update"),
+        6 => Some("DNS Stateful operations (DSO)"),
+        _ => None,
     };
-    let mut flags_text = format!("0x{flags:04x} {opcode_short}");
-    if response {
-        flags_text.push_str(" response, ");
-        flags_text.push_str(rcode_name(rcode).unwrap_or("Unknown error"));
-    }
-    l.field(1, "Flags", flags_text.as_bytes());
+    l.field_with(1, "Flags", |o| {
+        super::digits::push_hex16(o, flags);
+        o.push(b' ');
+        o.extend_from_slice(opcode_text.unwrap_or("Unknown operation").as_bytes());
+        if response {
+            o.extend_from_slice(b" response, ");
+            o.extend_from_slice(rcode_name(rcode).unwrap_or("Unknown error").as_bytes());
+        }
+    });
     let yes_no = |on: bool, yes: &'static str, no: &'static str| if on { yes } else { no };
     let bit = |mask: u16| flags & mask != 0;
     l.bits16(
@@ -622,13 +735,17 @@ fn walk(tvb: &Tvb<'_>, protocol: Protocol, tcp: bool, note: &Note, l: &mut Lines
         "Response",
         yes_no(response, "Message is a response", "Message is a query"),
     );
-    let opcode_value = if opcode_text.starts_with("Unknown operation") {
-        format!("Unknown ({opcode})")
-    } else {
-        format!("{opcode_text} ({opcode})")
+    let opcode_value = match (opcode, opcode_text) {
+        (0, _) => std::borrow::Cow::Borrowed("Standard query (0)"),
+        (_, Some(text)) => format!("{text} ({opcode})").into(),
+        (_, None) => format!("Unknown ({opcode})").into(),
     };
     l.bits16(2, flags, 0x7800, "Opcode", &opcode_value);
-    let rcode_value = format!("{} ({rcode})", rcode_name(rcode).unwrap_or("Unknown"));
+    let rcode_value: std::borrow::Cow<str> = match rcode {
+        0 => "No error (0)".into(),
+        3 => "No such name (3)".into(),
+        _ => format!("{} ({rcode})", rcode_name(rcode).unwrap_or("Unknown")).into(),
+    };
     if llmnr {
         let (yes, no) = if response {
             (
@@ -744,29 +861,29 @@ fn walk(tvb: &Tvb<'_>, protocol: Protocol, tcp: bool, note: &Note, l: &mut Lines
     }
     let update = opcode == 5;
     let questions = tvb.u16(4)?;
-    l.field(
+    l.number(
         1,
         if update { "Zones" } else { "Questions" },
-        questions.to_string().as_bytes(),
+        (questions) as u64,
     );
     let answers = tvb.u16(6)?;
-    l.field(
+    l.number(
         1,
         if update {
             "Prerequisites"
         } else {
             "Answer RRs"
         },
-        answers.to_string().as_bytes(),
+        (answers) as u64,
     );
     let authority = tvb.u16(8)?;
-    l.field(
+    l.number(
         1,
         if update { "Updates" } else { "Authority RRs" },
-        authority.to_string().as_bytes(),
+        (authority) as u64,
     );
     let additional = tvb.u16(10)?;
-    l.field(1, "Additional RRs", additional.to_string().as_bytes());
+    l.number(1, "Additional RRs", additional.into());
     let mut offset = 12;
     let mut names = [NameBuf::default(), NameBuf::default()];
     if questions > 0 {
@@ -851,8 +968,8 @@ fn walk(tvb: &Tvb<'_>, protocol: Protocol, tcp: bool, note: &Note, l: &mut Lines
     if extra > 0 {
         l.text(1, format!("Extraneous Data ({extra} bytes)").as_bytes());
         let data = tvb.bytes(offset, extra).unwrap_or_default();
-        l.field(2, "Extraneous Data", &hex_field(data));
-        l.generated(2, "Length", extra.to_string().as_bytes());
+        l.field(2, "Extraneous Data Bytes", &hex_field(data));
+        l.generated(2, "Extraneous Data Length", extra.to_string().as_bytes());
     }
     Ok(())
 }
@@ -906,7 +1023,7 @@ fn question(
         0
     };
     l.generated(3, "Label Count", labels.to_string().as_bytes());
-    l.field(3, "Type", type_value(qtype).as_bytes());
+    l.field_with(3, "Type", |o| push_type_value(o, qtype));
     if mdns {
         l.bits16(3, raw_class, 0x7fff, "Class", &class_value(class));
         l.bits16(
@@ -917,7 +1034,7 @@ fn question(
             if qu { "True" } else { "False" },
         );
     } else {
-        l.field(3, "Class", class_value(class).as_bytes());
+        l.field_with(3, "Class", |o| push_class_value(o, class));
     }
     Ok(used + 4)
 }
@@ -958,25 +1075,25 @@ fn record(
     if mdns && flush {
         head.extend_from_slice(b", cache flush");
     }
-    // Fields are gathered first, then the headline, then the fields.
-    let mut body: Vec<u8> = Vec::new();
-    let mut fields = Lines { out: &mut body };
-    let raw: Vec<u8> = owner.to_vec();
+    // The fields are written first and the headline put before them once the data
+    // has been read (it gets the record's own words then).
+    let body_at = l.out.len();
     let result = rr_fields(
         tvb,
         rtype,
         raw_class,
         class,
         mdns,
-        (&shown, &raw),
+        (&shown, owner),
         data,
         data_len,
-        &mut fields,
+        l,
         data_name,
         &mut head,
     );
-    l.text(2, &headline(head, base_len));
-    l.out.extend_from_slice(&body);
+    let mut line = Vec::with_capacity(head.len() + 16);
+    Lines { out: &mut line }.text(2, &headline(head, base_len));
+    l.out.splice(body_at..body_at, line);
     result?;
     Ok(used + 10 + data_len)
 }
@@ -998,7 +1115,7 @@ fn rr_fields(
     let start = data - 10;
     if rtype == 41 {
         l.field(3, "Name", owner);
-        l.field(3, "Type", type_value(rtype).as_bytes());
+        l.field_with(3, "Type", |o| push_type_value(o, rtype));
         let size = tvb.u16(start + 2)?;
         if mdns {
             l.bits16(
@@ -1016,7 +1133,7 @@ fn rr_fields(
                 if size & 0x8000 != 0 { "True" } else { "False" },
             );
         } else {
-            l.field(3, "UDP payload size", size.to_string().as_bytes());
+            l.number(3, "UDP payload size", (size) as u64);
         }
         let ext = tvb.u8(start + 4)?;
         l.field(
@@ -1025,7 +1142,7 @@ fn rr_fields(
             format!("0x{ext:02x}").as_bytes(),
         );
         let version = tvb.u8(start + 5)?;
-        l.field(3, "EDNS0 version", version.to_string().as_bytes());
+        l.number(3, "EDNS0 version", (version) as u64);
         let z = tvb.u16(start + 6)?;
         l.field(3, "Z", format!("0x{z:04x}").as_bytes());
         l.bits16(
@@ -1040,7 +1157,7 @@ fn rr_fields(
             },
         );
         l.bits16(4, z, 0x7fff, "Reserved", &format!("0x{:04x}", z & 0x7fff));
-        l.field(3, "Data length", data_len.to_string().as_bytes());
+        l.number(3, "Data length", data_len as u64);
         if data_len > 0 {
             opt_options(tvb, data, data_len, l)?;
         }
@@ -1062,7 +1179,7 @@ fn rr_fields(
     } else {
         l.field(3, "Name", owner);
     }
-    l.field(3, "Type", type_value(rtype).as_bytes());
+    l.field_with(3, "Type", |o| push_type_value(o, rtype));
     if mdns {
         l.bits16(3, raw_class, 0x7fff, "Class", &class_value(class));
         l.bits16(
@@ -1077,14 +1194,10 @@ fn rr_fields(
             },
         );
     } else {
-        l.field(3, "Class", class_value(class).as_bytes());
+        l.field_with(3, "Class", |o| push_class_value(o, class));
     }
     let ttl = u32::from_be_bytes(tvb.bytes(start + 4, 4)?.try_into().unwrap_or([0; 4]));
-    l.field(
-        3,
-        "Time to live",
-        format!("{ttl} ({})", duration(ttl)).as_bytes(),
-    );
+    l.field_with(3, "Time to live", |o| push_seconds(o, ttl));
     if ttl & 0x8000_0000 != 0 {
         l.expert(
             4,
@@ -1093,7 +1206,7 @@ fn rr_fields(
             b"The uppermost bit of the TTL is set (RFC 2181, section 8)",
         );
     }
-    l.field(3, "Data length", data_len.to_string().as_bytes());
+    l.number(3, "Data length", data_len as u64);
     if data_len == 0 {
         return Ok(());
     }
@@ -1150,7 +1263,7 @@ fn rr_fields(
             l.field(3, "Responsible authority's mailbox", &scratch);
             let mut at = data + used + used2;
             let serial = u32::from_be_bytes(tvb.bytes(at, 4)?.try_into().unwrap_or([0; 4]));
-            l.field(3, "Serial Number", serial.to_string().as_bytes());
+            l.number(3, "Serial Number", (serial) as u64);
             at += 4;
             for label in [
                 "Refresh Interval",
@@ -1170,7 +1283,7 @@ fn rr_fields(
             let shown = name_text(name);
             let _ = write!(head, ", preference {preference}, mx ");
             head.extend_from_slice(&shown);
-            l.field(3, "Preference", preference.to_string().as_bytes());
+            l.number(3, "Preference", (preference) as u64);
             l.field(3, "Mail Exchange", &shown);
         }
         16 => {
@@ -1178,7 +1291,7 @@ fn rr_fields(
             let mut at = data;
             while rest != 0 {
                 let len = usize::from(tvb.u8(at)?);
-                l.field(3, "TXT Length", len.to_string().as_bytes());
+                l.number(3, "TXT Length", (len) as u64);
                 at += 1;
                 rest -= 1;
                 let text = tvb.bytes(at, len)?;
@@ -1210,11 +1323,11 @@ fn rr_fields(
         }
         33 => {
             let priority = tvb.u16(data)?;
-            l.field(3, "Priority", priority.to_string().as_bytes());
+            l.number(3, "Priority", (priority) as u64);
             let weight = tvb.u16(data + 2)?;
-            l.field(3, "Weight", weight.to_string().as_bytes());
+            l.number(3, "Weight", (weight) as u64);
             let port = tvb.u16(data + 4)?;
-            l.field(3, "Port", port.to_string().as_bytes());
+            l.number(3, "Port", (port) as u64);
             expand_name(tvb, data + 6, name)?;
             let shown = name_text(name);
             l.field(3, "Target", &shown);
@@ -1225,6 +1338,187 @@ fn rr_fields(
             head.extend_from_slice(&shown);
         }
         10 => l.field(3, "Null (data)", &hex_field(tvb.bytes(data, data_len)?)),
+        11 => {
+            let a = tvb.bytes(data, 4)?;
+            let mut address = Vec::new();
+            push_ipv4(&mut address, [a[0], a[1], a[2], a[3]]);
+            head.extend_from_slice(b", addr ");
+            head.extend_from_slice(&address);
+            l.field(3, "Address", &address);
+            let protocol = tvb.u8(data + 4)?;
+            // The common IP protocol numbers of Wireshark's ipproto table.
+            let protocol_name = match protocol {
+                1 => "ICMP",
+                6 => "TCP",
+                17 => "UDP",
+                58 => "ICMPv6",
+                132 => "SCTP",
+                _ => "Unknown",
+            };
+            l.field(
+                3,
+                "Protocol",
+                format!("{protocol_name} ({protocol})").as_bytes(),
+            );
+            let mut port = 0u32;
+            // tshark counts down from the record length less 5 until zero: a shorter
+            // record never gets there and reads on to the end of the message.
+            let end = if data_len >= 5 {
+                data + data_len
+            } else {
+                usize::MAX
+            };
+            let mut at = data + 5;
+            while at != end {
+                let bits = tvb.u8(at)?;
+                at += 1;
+                if bits == 0 {
+                    port += 8;
+                    continue;
+                }
+                let ports: Vec<String> = (0..8)
+                    .filter(|b| bits & (0x80 >> b) != 0)
+                    .map(|b| (port + b).to_string())
+                    .collect();
+                port += 8;
+                l.field(
+                    3,
+                    "Bits",
+                    format!("0x{bits:02x} ({})", ports.join(", ")).as_bytes(),
+                );
+            }
+        }
+        29 => {
+            let version = tvb.u8(data)?;
+            l.number(3, "Version", (version) as u64);
+            if version == 0 {
+                for (i, label) in ["Size", "Horizontal Precision", "Vertical Precision"]
+                    .into_iter()
+                    .enumerate()
+                {
+                    let b = tvb.u8(data + 1 + i)?;
+                    l.field(
+                        3,
+                        label,
+                        format!("{b} ({} m)", format_g(loc_size(b))).as_bytes(),
+                    );
+                }
+                let latitude = u32_at(tvb, data + 4)?;
+                l.field(
+                    3,
+                    "Latitude",
+                    format!("{latitude} ({})", loc_angle(latitude, false)).as_bytes(),
+                );
+                let longitude = u32_at(tvb, data + 8)?;
+                l.field(
+                    3,
+                    "Longitude",
+                    format!("{longitude} ({})", loc_angle(longitude, true)).as_bytes(),
+                );
+                let altitude = u32_at(tvb, data + 12)?;
+                let metres = (f64::from(altitude as i32) - 10_000_000.0) / 100.0;
+                l.field(
+                    3,
+                    "Altitude",
+                    format!("{altitude} ({} m)", format_g(metres)).as_bytes(),
+                );
+            } else {
+                l.field(3, "Unknown data", &hex_field(tvb.bytes(data, data_len)?));
+            }
+        }
+        51 => {
+            let algorithm = tvb.u8(data)?;
+            let algorithm_name = match algorithm {
+                0 => "Reserved",
+                1 => "SHA-1",
+                _ => "Unknown",
+            };
+            l.field(
+                3,
+                "Hash algorithm",
+                format!("{algorithm_name} ({algorithm})").as_bytes(),
+            );
+            l.number(3, "NSEC3 flags", (tvb.u8(data + 1)?) as u64);
+            l.number(3, "NSEC3 iterations", (tvb.u16(data + 2)?) as u64);
+            let salt_len = usize::from(tvb.u8(data + 4)?);
+            l.number(3, "Salt length", (salt_len) as u64);
+            l.field(3, "Salt value", &hex_field(tvb.bytes(data + 5, salt_len)?));
+        }
+        257 => {
+            let flags = tvb.u8(data)?;
+            l.field(3, "CAA Flags", format!("0x{flags:02x}").as_bytes());
+            l.bits(
+                4,
+                8,
+                u16::from(flags),
+                0x80,
+                "Issuer Critical",
+                if flags & 0x80 != 0 {
+                    "Critical"
+                } else {
+                    "Not critical"
+                },
+            );
+            let tag_len = usize::from(tvb.u8(data + 1)?);
+            let tag = tvb.bytes(data + 2, tag_len)?;
+            let value_len = usize::from((data_len as u16).wrapping_sub(tag_len as u16 + 2));
+            let value = ascii_field(tvb.bytes(data + 2 + tag_len, value_len)?);
+            let tag_text = ascii_text(tag);
+            let label = if strncmp_equal(&tag_text, b"issue", tag_len) {
+                "Issue"
+            } else if strncmp_equal(&tag_text, b"issuewild", tag_len) {
+                "Issue Wildcard"
+            } else if strncmp_equal(&tag_text, b"iodef", tag_len) {
+                "Report URL"
+            } else {
+                "Unknown tag"
+            };
+            l.field(3, label, &value);
+            l.number(4, "Tag length", (tag_len) as u64);
+            l.field(4, "Tag", &ascii_field(tag));
+            l.field(4, "Value", &value);
+        }
+        64 | 65 => {
+            let priority = tvb.u16(data)?;
+            l.number(3, "SvcPriority", (priority) as u64);
+            let used = expand_name(tvb, data + 2, name)?;
+            l.field(3, "TargetName", &name_text(name));
+            let mut at = data + 2 + used;
+            while data_len > at - data {
+                // The parameter's item comes first; its key and length are read into it.
+                let mut head = b"SvcParam".to_vec();
+                let mut body = Vec::new();
+                let mut p = Lines { out: &mut body };
+                let key = match tvb.u16(at) {
+                    Ok(key) => key,
+                    Err(e) => {
+                        l.text(3, &head);
+                        return Err(e);
+                    }
+                };
+                p.field(
+                    4,
+                    "SvcParamKey",
+                    format!("{} ({key})", svc_key_name(key)).as_bytes(),
+                );
+                let len = match tvb.u16(at + 2) {
+                    Ok(len) => usize::from(len),
+                    Err(e) => {
+                        l.text(3, &head);
+                        l.out.extend_from_slice(&body);
+                        return Err(e);
+                    }
+                };
+                p.number(4, "SvcParamValue length", (len) as u64);
+                let base_len = head.len();
+                let _ = write!(head, ": {}", svc_key_name(key));
+                at += 4;
+                let result = svc_param(tvb, key, len, &mut at, &mut p, &mut head);
+                l.text(3, &headline(head, base_len));
+                l.out.extend_from_slice(&body);
+                result?;
+            }
+        }
         44 => {
             let algorithm = tvb.u8(data)?;
             let algorithm_name = match algorithm {
@@ -1271,7 +1565,7 @@ fn rr_fields(
                 format!("{algorithm_name} ({algorithm})").as_bytes(),
             );
             let flags = tvb.u8(data + 1)?;
-            l.field(3, "NSEC3 flags", flags.to_string().as_bytes());
+            l.number(3, "NSEC3 flags", (flags) as u64);
             l.bits(
                 4,
                 8,
@@ -1284,17 +1578,13 @@ fn rr_fields(
                     "Additional insecure delegations forbidden"
                 },
             );
-            l.field(
-                3,
-                "NSEC3 iterations",
-                tvb.u16(data + 2)?.to_string().as_bytes(),
-            );
+            l.number(3, "NSEC3 iterations", (tvb.u16(data + 2)?) as u64);
             let salt_len = usize::from(tvb.u8(data + 4)?);
-            l.field(3, "Salt length", salt_len.to_string().as_bytes());
+            l.number(3, "Salt length", (salt_len) as u64);
             l.field(3, "Salt value", &hex_field(tvb.bytes(data + 5, salt_len)?));
             let hash_at = data + 5 + salt_len;
             let hash_len = usize::from(tvb.u8(hash_at)?);
-            l.field(3, "Hash length", hash_len.to_string().as_bytes());
+            l.number(3, "Hash length", (hash_len) as u64);
             if hash_len > 0 {
                 let hash = tvb.bytes(hash_at + 1, hash_len)?;
                 let mut text = String::new();
@@ -1309,7 +1599,7 @@ fn rr_fields(
             let mut at = data;
             while rest != 0 {
                 let len = usize::from(tvb.u8(at)?);
-                l.field(3, "SPF Length", len.to_string().as_bytes());
+                l.number(3, "SPF Length", (len) as u64);
                 at += 1;
                 rest -= 1;
                 l.field(3, "SPF", &ascii_field(tvb.bytes(at, len)?));
@@ -1322,9 +1612,9 @@ fn rr_fields(
         }
         35 => {
             let order = tvb.u16(data)?;
-            l.field(3, "Order", order.to_string().as_bytes());
+            l.number(3, "Order", (order) as u64);
             let preference = tvb.u16(data + 2)?;
-            l.field(3, "Preference", preference.to_string().as_bytes());
+            l.number(3, "Preference", (preference) as u64);
             let mut at = data + 4;
             let mut flags_text = Vec::new();
             for (length_label, label) in [
@@ -1333,7 +1623,7 @@ fn rr_fields(
                 ("Regex Length", "Regex"),
             ] {
                 let len = usize::from(tvb.u8(at)?);
-                l.field(3, length_label, len.to_string().as_bytes());
+                l.number(3, length_label, (len) as u64);
                 let text = tvb.bytes(at + 1, len)?;
                 if label == "Flags" {
                     flags_text = ascii_text(text);
@@ -1361,9 +1651,9 @@ fn rr_fields(
             head.extend_from_slice(&cut_bytes(ascii_text(cpu), cpu_len));
             head.extend_from_slice(b", OS ");
             head.extend_from_slice(&cut_bytes(ascii_text(os), os_len));
-            l.field(3, "CPU Length", cpu_len.to_string().as_bytes());
+            l.number(3, "CPU Length", (cpu_len) as u64);
             l.field(3, "CPU", &ascii_field(cpu));
-            l.field(3, "OS Length", os_len.to_string().as_bytes());
+            l.number(3, "OS Length", (os_len) as u64);
             l.field(3, "OS", &ascii_field(os));
         }
         24 | 46 => {
@@ -1375,7 +1665,7 @@ fn rr_fields(
                 "Algorithm",
                 algorithm_value(tvb.u8(data + 2)?).as_bytes(),
             );
-            l.field(3, "Labels", tvb.u8(data + 3)?.to_string().as_bytes());
+            l.number(3, "Labels", (tvb.u8(data + 3)?) as u64);
             let ttl = u32_at(tvb, data + 4)?;
             l.field(
                 3,
@@ -1392,7 +1682,7 @@ fn rr_fields(
                 "Signature Inception",
                 absolute_time(u32_at(tvb, data + 12)?).as_bytes(),
             );
-            l.field(3, "Key Tag", tvb.u16(data + 16)?.to_string().as_bytes());
+            l.number(3, "Key Tag", (tvb.u16(data + 16)?) as u64);
             let used = expand_name(tvb, data + 18, name)?;
             l.field(3, "Signer's name", &name_text(name));
             let rest = rest - used as i64;
@@ -1429,7 +1719,7 @@ fn rr_fields(
                 "Key Signing Key",
                 &format!("0x{:04x}", flags & 0xfe7e),
             );
-            l.field(3, "Protocol", tvb.u8(data + 2)?.to_string().as_bytes());
+            l.number(3, "Protocol", (tvb.u8(data + 2)?) as u64);
             let algorithm = tvb.u8(data + 3)?;
             l.field(3, "Algorithm", algorithm_value(algorithm).as_bytes());
             if data_len >= 4 {
@@ -1476,7 +1766,7 @@ fn rr_fields(
         }
         _ => {
             l.expert(
-                4,
+                3,
                 "Note",
                 "Undecoded",
                 format!(
@@ -1495,6 +1785,107 @@ fn u32_at(tvb: &Tvb<'_>, at: usize) -> Walk<u32> {
     Ok(u32::from_be_bytes(
         tvb.bytes(at, 4)?.try_into().unwrap_or([0; 4]),
     ))
+}
+
+/// packet-dns.c's dns_svcb_param_key_vals, `keyN` for the others.
+fn svc_key_name(key: u16) -> String {
+    match key {
+        0 => "mandatory".into(),
+        1 => "alpn".into(),
+        2 => "no-default-alpn".into(),
+        3 => "port".into(),
+        4 => "ipv4hint".into(),
+        5 => "echconfig".into(),
+        6 => "ipv6hint".into(),
+        32769 => "odohconfig".into(),
+        _ => format!("key{key}"),
+    }
+}
+
+/// One SVCB parameter's value, each key read its own way whatever its length says.
+fn svc_param(
+    tvb: &Tvb<'_>,
+    key: u16,
+    len: usize,
+    at: &mut usize,
+    l: &mut Lines<'_>,
+    head: &mut Vec<u8>,
+) -> Walk<()> {
+    let sep = |head: &mut Vec<u8>, first: bool| head.push(if first { b'=' } else { b',' });
+    match key {
+        0 => {
+            for i in (0..len).step_by(2) {
+                let k = tvb.u16(*at)?;
+                l.field(
+                    4,
+                    "Mandatory key",
+                    format!("{} ({k})", svc_key_name(k)).as_bytes(),
+                );
+                sep(head, i == 0);
+                head.extend_from_slice(svc_key_name(k).as_bytes());
+                *at += 2;
+            }
+        }
+        1 => {
+            let mut done = 0;
+            while done < len {
+                let n = usize::from(tvb.u8(*at)?);
+                l.number(4, "ALPN length", (n) as u64);
+                *at += 1;
+                let id = ascii_text(tvb.bytes(*at, n)?);
+                let mut shown = Vec::new();
+                format_text(&id, &mut shown);
+                l.field(4, "ALPN", &shown);
+                *at += n;
+                sep(head, done == 0);
+                head.extend_from_slice(&id);
+                done += 1 + n;
+            }
+        }
+        2 => {}
+        3 => {
+            let port = tvb.u16(*at)?;
+            l.number(4, "Port", (port) as u64);
+            let _ = write!(head, "={port}");
+            *at += 2;
+        }
+        4 | 6 => {
+            let size = if key == 4 { 4 } else { 16 };
+            for i in (0..len).step_by(size) {
+                let a = tvb.bytes(*at, size)?;
+                let mut text = Vec::new();
+                if key == 4 {
+                    push_ipv4(&mut text, [a[0], a[1], a[2], a[3]]);
+                } else {
+                    push_ipv6(&mut text, a.try_into().unwrap_or([0; 16]));
+                }
+                l.field(4, "IP", &text);
+                sep(head, i == 0);
+                head.extend_from_slice(&text);
+                *at += size;
+            }
+        }
+        5 | 32769 => {
+            let value = tvb.bytes(*at, len)?;
+            let text = crate::dns::view::json_rdata::base64(value);
+            let label = if key == 5 { "ECHConfig" } else { "ODoHConfig" };
+            // A value set by format: marked at the start when too long.
+            let line = format!("{label}: {text}");
+            l.text(4, line.as_bytes());
+            let _ = write!(head, "={text}");
+            *at += len;
+        }
+        _ => {
+            if len > 0 {
+                let value = tvb.bytes(*at, len)?;
+                l.field(4, "SvcParamValue", &hex_field(value));
+                head.push(b'=');
+                format_text(value, head);
+                *at += len;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// packet-dns.c's dns_ds_digest_vals.
@@ -1610,14 +2001,14 @@ fn opt_options(tvb: &Tvb<'_>, data: usize, data_len: usize, l: &mut Lines<'_>) -
         let code = tvb.u16(at)?;
         let len = tvb.u16(at + 2)?;
         rest -= 4;
-        tvb.bytes(at, 4 + usize::from(len))?;
         let name = option_name(code).unwrap_or("Unknown");
         match option_name(code) {
             Some(name) => l.text(3, format!("Option: {name}").as_bytes()),
             None => l.text(3, format!("Option: Unknown ({code})").as_bytes()),
         }
         l.field(4, "Option Code", format!("{name} ({code})").as_bytes());
-        l.field(4, "Option Length", len.to_string().as_bytes());
+        l.number(4, "Option Length", (len) as u64);
+        let after_length = l.out.len();
         let value = at + 4;
         let bytes = tvb.bytes(value, usize::from(len))?;
         l.field(4, "Option Data", &hex_field(bytes));
@@ -1630,16 +2021,20 @@ fn opt_options(tvb: &Tvb<'_>, data: usize, data_len: usize, l: &mut Lines<'_>) -
                     _ => "Unknown",
                 };
                 l.field(4, "Family", format!("{family_name} ({family})").as_bytes());
-                l.field(
-                    4,
-                    "Source Netmask",
-                    tvb.u8(value + 2)?.to_string().as_bytes(),
-                );
-                l.field(
-                    4,
-                    "Scope Netmask",
-                    tvb.u8(value + 3)?.to_string().as_bytes(),
-                );
+                l.number(4, "Source Netmask", (tvb.u8(value + 2)?) as u64);
+                l.number(4, "Scope Netmask", (tvb.u8(value + 3)?) as u64);
+                // Noted under the option's length, where tshark puts it, before the
+                // address is read.
+                if usize::from(len.wrapping_sub(4)) > 16 {
+                    let mut expert = Vec::new();
+                    Lines { out: &mut expert }.expert(
+                        5,
+                        "Error",
+                        "Malformed",
+                        b"Length too long for any type of IP address.",
+                    );
+                    l.out.splice(after_length..after_length, expert);
+                }
                 let addr_len = usize::from(len.wrapping_sub(4)).min(16);
                 let mut addr = [0u8; 16];
                 addr[..addr_len].copy_from_slice(tvb.bytes(value + 4, addr_len)?);
@@ -1681,7 +2076,7 @@ fn opt_options(tvb: &Tvb<'_>, data: usize, data_len: usize, l: &mut Lines<'_>) -
                     l.field(4, label, name.as_bytes());
                 }
             }
-            11 if len == 2 => l.field(4, "Timeout", tvb.u16(value)?.to_string().as_bytes()),
+            11 if len == 2 => l.number(4, "Timeout", (tvb.u16(value)?) as u64),
             13 if len > 0 => l.field(4, "Closest Trust Point", &ascii_field(bytes)),
             15 if len >= 2 => {
                 let info = tvb.u16(value)?;
@@ -1793,9 +2188,75 @@ fn ascii_text(bytes: &[u8]) -> Vec<u8> {
     v
 }
 
-/// A string field's value as shown: read as ASCII, then escaped by format_text.
+/// A string field's value as shown: read as ASCII, up to its first NUL (a C string),
+/// escaped by format_text.
 fn ascii_field(bytes: &[u8]) -> Vec<u8> {
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
     let mut shown = Vec::new();
-    format_text(&ascii_text(bytes), &mut shown);
+    format_text(&ascii_text(&bytes[..end]), &mut shown);
     shown
+}
+
+/// C's strncmp(a, b, n) == 0, the strings ending at their first NUL.
+fn strncmp_equal(a: &[u8], b: &[u8], n: usize) -> bool {
+    for i in 0..n {
+        let (x, y) = (
+            a.get(i).copied().unwrap_or(0),
+            b.get(i).copied().unwrap_or(0),
+        );
+        if x != y {
+            return false;
+        }
+        if x == 0 {
+            return true;
+        }
+    }
+    true
+}
+
+/// printf's `%g`: six significant digits, exponent form below 1e-4 and from 1e6.
+fn format_g(value: f64) -> String {
+    if value == 0.0 {
+        return "0".into();
+    }
+    let exponent = value.abs().log10().floor() as i32;
+    let trim = |s: String| -> String {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    };
+    if !(-4..6).contains(&exponent) {
+        let mantissa = value / 10f64.powi(exponent);
+        let m = trim(format!("{mantissa:.5}"));
+        let sign = if exponent < 0 { '-' } else { '+' };
+        format!("{m}e{sign}{:02}", exponent.abs())
+    } else {
+        trim(format!("{value:.*}", (5 - exponent).max(0) as usize))
+    }
+}
+
+/// packet-dns.c's rfc1867_angle: `37 deg 22 min 26.000 sec N`.
+fn loc_angle(raw: u32, longitude: bool) -> String {
+    let (angle, direction) = if raw < 0x8000_0000 {
+        (0x8000_0000 - raw, if longitude { 'W' } else { 'S' })
+    } else {
+        (raw - 0x8000_0000, if longitude { 'E' } else { 'N' })
+    };
+    if angle > if longitude { 648_000_000 } else { 324_000_000 } {
+        return "Value out of range".into();
+    }
+    format!(
+        "{} deg {} min {}.{:03} sec {direction}",
+        angle / 3_600_000,
+        angle / 60_000 % 60,
+        angle / 1000 % 60,
+        angle % 1000
+    )
+}
+
+/// packet-dns.c's rfc1867_size: metres.
+fn loc_size(byte: u8) -> f64 {
+    f64::from(byte >> 4) * 10f64.powi(i32::from(byte & 15)) / 100.0
 }

@@ -101,7 +101,7 @@ pub fn info(msg: &[u8], reported_len: usize, mdns: bool) -> String {
     String::from_utf8(v).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-pub(super) fn opcode_name(opcode: u8, out: &mut Vec<u8>) {
+fn opcode_name(opcode: u8, out: &mut Vec<u8>) {
     match opcode {
         0 => out.extend_from_slice(b"Standard query"),
         1 => out.extend_from_slice(b"Inverse query"),
