@@ -726,14 +726,30 @@ fn walk(tvb: &Tvb<'_>, protocol: Protocol, tcp: bool, note: &Note, l: &mut Lines
             o.extend_from_slice(rcode_name(rcode).unwrap_or("Unknown error").as_bytes());
         }
     });
-    let yes_no = |on: bool, yes: &'static str, no: &'static str| if on { yes } else { no };
-    let bit = |mask: u16| flags & mask != 0;
-    l.bits16(
-        2,
-        flags,
-        0x8000,
-        "Response",
-        yes_no(response, "Message is a response", "Message is a query"),
+    // One line per flag bit: (mask, name, meaning when set, meaning when clear).
+    let flag = |l: &mut Lines<'_>, (mask, name, yes, no): (u16, &str, &str, &str)| {
+        l.bits16(
+            2,
+            flags,
+            mask,
+            name,
+            if flags & mask != 0 { yes } else { no },
+        );
+    };
+    const TRUNCATED: (u16, &str, &str, &str) = (
+        0x0200,
+        "Truncated",
+        "Message is truncated",
+        "Message is not truncated",
+    );
+    flag(
+        l,
+        (
+            0x8000,
+            "Response",
+            "Message is a response",
+            "Message is a query",
+        ),
     );
     let opcode_value = match (opcode, opcode_text) {
         (0, _) => std::borrow::Cow::Borrowed("Standard query (0)"),
@@ -747,7 +763,7 @@ fn walk(tvb: &Tvb<'_>, protocol: Protocol, tcp: bool, note: &Note, l: &mut Lines
         _ => format!("{} ({rcode})", rcode_name(rcode).unwrap_or("Unknown")).into(),
     };
     if llmnr {
-        let (yes, no) = if response {
+        let conflict = if response {
             (
                 "The name is not considered unique",
                 "The name is considered unique",
@@ -755,109 +771,68 @@ fn walk(tvb: &Tvb<'_>, protocol: Protocol, tcp: bool, note: &Note, l: &mut Lines
         } else {
             ("The sender received multiple responses", "None")
         };
-        l.bits16(2, flags, 0x0400, "Conflict", yes_no(bit(0x0400), yes, no));
-        l.bits16(
-            2,
-            flags,
-            0x0200,
-            "Truncated",
-            yes_no(
-                bit(0x0200),
-                "Message is truncated",
-                "Message is not truncated",
-            ),
-        );
-        l.bits16(
-            2,
-            flags,
-            0x0100,
-            "Tentative",
-            yes_no(bit(0x0100), "Tentative", "Not tentative"),
-        );
-        if response {
-            l.bits16(2, flags, 0x000f, "Reply code", &rcode_value);
-        }
+        flag(l, (0x0400, "Conflict", conflict.0, conflict.1));
+        flag(l, TRUNCATED);
+        flag(l, (0x0100, "Tentative", "Tentative", "Not tentative"));
     } else {
         if response {
-            l.bits16(
-                2,
-                flags,
-                0x0400,
-                "Authoritative",
-                yes_no(
-                    bit(0x0400),
+            flag(
+                l,
+                (
+                    0x0400,
+                    "Authoritative",
                     "Server is an authority for domain",
                     "Server is not an authority for domain",
                 ),
             );
         }
-        l.bits16(
-            2,
-            flags,
-            0x0200,
-            "Truncated",
-            yes_no(
-                bit(0x0200),
-                "Message is truncated",
-                "Message is not truncated",
-            ),
-        );
-        l.bits16(
-            2,
-            flags,
-            0x0100,
-            "Recursion desired",
-            yes_no(
-                bit(0x0100),
+        flag(l, TRUNCATED);
+        flag(
+            l,
+            (
+                0x0100,
+                "Recursion desired",
                 "Do query recursively",
                 "Don't do query recursively",
             ),
         );
         if response {
-            l.bits16(
-                2,
-                flags,
-                0x0080,
-                "Recursion available",
-                yes_no(
-                    bit(0x0080),
+            flag(
+                l,
+                (
+                    0x0080,
+                    "Recursion available",
                     "Server can do recursive queries",
                     "Server can't do recursive queries",
                 ),
             );
         }
-        l.bits16(
-            2,
-            flags,
-            0x0040,
-            "Z",
-            yes_no(bit(0x0040), "reserved - incorrect!", "reserved (0)"),
-        );
+        flag(l, (0x0040, "Z", "reserved - incorrect!", "reserved (0)"));
         if response {
-            l.bits16(
-                2,
-                flags,
-                0x0020,
-                "Answer authenticated",
-                yes_no(
-                    bit(0x0020),
+            flag(
+                l,
+                (
+                    0x0020,
+                    "Answer authenticated",
                     "Answer/authority portion was authenticated by the server",
                     "Answer/authority portion was not authenticated by the server",
                 ),
             );
-        } else if bit(0x0020) {
+        } else if flags & 0x0020 != 0 {
             l.bits16(2, flags, 0x0020, "AD bit", "Set");
         }
-        l.bits16(
-            2,
-            flags,
-            0x0010,
-            "Non-authenticated data",
-            yes_no(bit(0x0010), "Acceptable", "Unacceptable"),
+        flag(
+            l,
+            (
+                0x0010,
+                "Non-authenticated data",
+                "Acceptable",
+                "Unacceptable",
+            ),
         );
-        if response {
-            l.bits16(2, flags, 0x000f, "Reply code", &rcode_value);
-        }
+    }
+    if response {
+        l.bits16(2, flags, 0x000f, "Reply code", &rcode_value);
     }
     let update = opcode == 5;
     let questions = tvb.u16(4)?;
