@@ -699,7 +699,7 @@ fn walk(tvb: &Tvb<'_>, protocol: Protocol, tcp: bool, note: &Note, l: &mut Lines
     });
     if tcp {
         // The length prefix is not part of the message bytes we hold.
-        l.number(1, "Length", (tvb.len()) as u64);
+        l.number(1, "Length", tvb.len() as u64);
     }
     let id = tvb.u16(0)?;
     l.field_with(1, "Transaction ID", |o| super::digits::push_hex16(o, id));
@@ -839,7 +839,7 @@ fn walk(tvb: &Tvb<'_>, protocol: Protocol, tcp: bool, note: &Note, l: &mut Lines
     l.number(
         1,
         if update { "Zones" } else { "Questions" },
-        (questions) as u64,
+        questions as u64,
     );
     let answers = tvb.u16(6)?;
     l.number(
@@ -849,13 +849,13 @@ fn walk(tvb: &Tvb<'_>, protocol: Protocol, tcp: bool, note: &Note, l: &mut Lines
         } else {
             "Answer RRs"
         },
-        (answers) as u64,
+        answers as u64,
     );
     let authority = tvb.u16(8)?;
     l.number(
         1,
         if update { "Updates" } else { "Authority RRs" },
-        (authority) as u64,
+        authority as u64,
     );
     let additional = tvb.u16(10)?;
     l.number(1, "Additional RRs", additional.into());
@@ -1108,7 +1108,7 @@ fn rr_fields(
                 if size & 0x8000 != 0 { "True" } else { "False" },
             );
         } else {
-            l.number(3, "UDP payload size", (size) as u64);
+            l.number(3, "UDP payload size", size as u64);
         }
         let ext = tvb.u8(start + 4)?;
         l.field(
@@ -1117,7 +1117,7 @@ fn rr_fields(
             format!("0x{ext:02x}").as_bytes(),
         );
         let version = tvb.u8(start + 5)?;
-        l.number(3, "EDNS0 version", (version) as u64);
+        l.number(3, "EDNS0 version", version as u64);
         let z = tvb.u16(start + 6)?;
         l.field(3, "Z", format!("0x{z:04x}").as_bytes());
         l.bits16(
@@ -1238,7 +1238,7 @@ fn rr_fields(
             l.field(3, "Responsible authority's mailbox", &scratch);
             let mut at = data + used + used2;
             let serial = u32::from_be_bytes(tvb.bytes(at, 4)?.try_into().unwrap_or([0; 4]));
-            l.number(3, "Serial Number", (serial) as u64);
+            l.number(3, "Serial Number", serial as u64);
             at += 4;
             for label in [
                 "Refresh Interval",
@@ -1258,51 +1258,17 @@ fn rr_fields(
             let shown = name_text(name);
             let _ = write!(head, ", preference {preference}, mx ");
             head.extend_from_slice(&shown);
-            l.number(3, "Preference", (preference) as u64);
+            l.number(3, "Preference", preference as u64);
             l.field(3, "Mail Exchange", &shown);
         }
-        16 => {
-            let mut rest = data_len as i64;
-            let mut at = data;
-            while rest != 0 {
-                let len = usize::from(tvb.u8(at)?);
-                l.number(3, "TXT Length", (len) as u64);
-                at += 1;
-                rest -= 1;
-                let text = tvb.bytes(at, len)?;
-                let mut shown = Vec::new();
-                if mdns {
-                    format_text(text, &mut shown);
-                } else {
-                    // Read as ASCII: each byte above 0x7f is a replacement character.
-                    let ascii: Vec<u8> = text
-                        .iter()
-                        .flat_map(|&b| {
-                            if b < 0x80 {
-                                vec![b]
-                            } else {
-                                "\u{fffd}".as_bytes().to_vec()
-                            }
-                        })
-                        .collect();
-                    format_text(&ascii, &mut shown);
-                }
-                l.field(3, "TXT", &shown);
-                at += len;
-                rest -= len as i64;
-                if rest < 0 {
-                    // tshark's loop runs on until it reads past the message.
-                    return Err(OutOfBounds::Malformed);
-                }
-            }
-        }
+        16 => character_strings(tvb, data, data_len, ("TXT Length", "TXT"), mdns, l)?,
         33 => {
             let priority = tvb.u16(data)?;
-            l.number(3, "Priority", (priority) as u64);
+            l.number(3, "Priority", priority as u64);
             let weight = tvb.u16(data + 2)?;
-            l.number(3, "Weight", (weight) as u64);
+            l.number(3, "Weight", weight as u64);
             let port = tvb.u16(data + 4)?;
-            l.number(3, "Port", (port) as u64);
+            l.number(3, "Port", port as u64);
             expand_name(tvb, data + 6, name)?;
             let shown = name_text(name);
             l.field(3, "Target", &shown);
@@ -1365,7 +1331,7 @@ fn rr_fields(
         }
         29 => {
             let version = tvb.u8(data)?;
-            l.number(3, "Version", (version) as u64);
+            l.number(3, "Version", version as u64);
             if version == 0 {
                 for (i, label) in ["Size", "Horizontal Precision", "Vertical Precision"]
                     .into_iter()
@@ -1416,7 +1382,7 @@ fn rr_fields(
             l.number(3, "NSEC3 flags", (tvb.u8(data + 1)?) as u64);
             l.number(3, "NSEC3 iterations", (tvb.u16(data + 2)?) as u64);
             let salt_len = usize::from(tvb.u8(data + 4)?);
-            l.number(3, "Salt length", (salt_len) as u64);
+            l.number(3, "Salt length", salt_len as u64);
             l.field(3, "Salt value", &hex_field(tvb.bytes(data + 5, salt_len)?));
         }
         257 => {
@@ -1449,13 +1415,13 @@ fn rr_fields(
                 "Unknown tag"
             };
             l.field(3, label, &value);
-            l.number(4, "Tag length", (tag_len) as u64);
+            l.number(4, "Tag length", tag_len as u64);
             l.field(4, "Tag", &ascii_field(tag));
             l.field(4, "Value", &value);
         }
         64 | 65 => {
             let priority = tvb.u16(data)?;
-            l.number(3, "SvcPriority", (priority) as u64);
+            l.number(3, "SvcPriority", priority as u64);
             let used = expand_name(tvb, data + 2, name)?;
             l.field(3, "TargetName", &name_text(name));
             let mut at = data + 2 + used;
@@ -1484,7 +1450,7 @@ fn rr_fields(
                         return Err(e);
                     }
                 };
-                p.number(4, "SvcParamValue length", (len) as u64);
+                p.number(4, "SvcParamValue length", len as u64);
                 let base_len = head.len();
                 let _ = write!(head, ": {}", svc_key_name(key));
                 at += 4;
@@ -1540,7 +1506,7 @@ fn rr_fields(
                 format!("{algorithm_name} ({algorithm})").as_bytes(),
             );
             let flags = tvb.u8(data + 1)?;
-            l.number(3, "NSEC3 flags", (flags) as u64);
+            l.number(3, "NSEC3 flags", flags as u64);
             l.bits(
                 4,
                 8,
@@ -1555,11 +1521,11 @@ fn rr_fields(
             );
             l.number(3, "NSEC3 iterations", (tvb.u16(data + 2)?) as u64);
             let salt_len = usize::from(tvb.u8(data + 4)?);
-            l.number(3, "Salt length", (salt_len) as u64);
+            l.number(3, "Salt length", salt_len as u64);
             l.field(3, "Salt value", &hex_field(tvb.bytes(data + 5, salt_len)?));
             let hash_at = data + 5 + salt_len;
             let hash_len = usize::from(tvb.u8(hash_at)?);
-            l.number(3, "Hash length", (hash_len) as u64);
+            l.number(3, "Hash length", hash_len as u64);
             if hash_len > 0 {
                 let hash = tvb.bytes(hash_at + 1, hash_len)?;
                 let mut text = String::new();
@@ -1569,27 +1535,12 @@ fn rr_fields(
             let end = hash_at + 1 + hash_len;
             type_bitmap(tvb, end, data_len as i64 - (end - data) as i64, l)?;
         }
-        99 => {
-            let mut rest = data_len as i64;
-            let mut at = data;
-            while rest != 0 {
-                let len = usize::from(tvb.u8(at)?);
-                l.number(3, "SPF Length", (len) as u64);
-                at += 1;
-                rest -= 1;
-                l.field(3, "SPF", &ascii_field(tvb.bytes(at, len)?));
-                at += len;
-                rest -= len as i64;
-                if rest < 0 {
-                    return Err(OutOfBounds::Malformed);
-                }
-            }
-        }
+        99 => character_strings(tvb, data, data_len, ("SPF Length", "SPF"), false, l)?,
         35 => {
             let order = tvb.u16(data)?;
-            l.number(3, "Order", (order) as u64);
+            l.number(3, "Order", order as u64);
             let preference = tvb.u16(data + 2)?;
-            l.number(3, "Preference", (preference) as u64);
+            l.number(3, "Preference", preference as u64);
             let mut at = data + 4;
             let mut flags_text = Vec::new();
             for (length_label, label) in [
@@ -1598,7 +1549,7 @@ fn rr_fields(
                 ("Regex Length", "Regex"),
             ] {
                 let len = usize::from(tvb.u8(at)?);
-                l.number(3, length_label, (len) as u64);
+                l.number(3, length_label, len as u64);
                 let text = tvb.bytes(at + 1, len)?;
                 if label == "Flags" {
                     flags_text = ascii_text(text);
@@ -1626,9 +1577,9 @@ fn rr_fields(
             head.extend_from_slice(&cut_bytes(ascii_text(cpu), cpu_len));
             head.extend_from_slice(b", OS ");
             head.extend_from_slice(&cut_bytes(ascii_text(os), os_len));
-            l.number(3, "CPU Length", (cpu_len) as u64);
+            l.number(3, "CPU Length", cpu_len as u64);
             l.field(3, "CPU", &ascii_field(cpu));
-            l.number(3, "OS Length", (os_len) as u64);
+            l.number(3, "OS Length", os_len as u64);
             l.field(3, "OS", &ascii_field(os));
         }
         24 | 46 => {
@@ -1756,6 +1707,40 @@ fn rr_fields(
     Ok(())
 }
 
+/// TXT and SPF: a length and a string, until the record's length is used up exactly
+/// (tshark's loop reads on past the message otherwise). Strings are read as ASCII, or
+/// as UTF-8 in mDNS, and shown up to their first NUL.
+fn character_strings(
+    tvb: &Tvb<'_>,
+    data: usize,
+    data_len: usize,
+    (length_label, label): (&str, &str),
+    utf8: bool,
+    l: &mut Lines<'_>,
+) -> Walk<()> {
+    let mut rest = data_len as i64;
+    let mut at = data;
+    while rest != 0 {
+        let len = usize::from(tvb.u8(at)?);
+        l.number(3, length_label, len as u64);
+        at += 1;
+        rest -= 1;
+        let text = tvb.bytes(at, len)?;
+        if utf8 {
+            let end = text.iter().position(|&b| b == 0).unwrap_or(text.len());
+            l.field_with(3, label, |o| format_text(&text[..end], o));
+        } else {
+            l.field(3, label, &ascii_field(text));
+        }
+        at += len;
+        rest -= len as i64;
+        if rest < 0 {
+            return Err(OutOfBounds::Malformed);
+        }
+    }
+    Ok(())
+}
+
 fn u32_at(tvb: &Tvb<'_>, at: usize) -> Walk<u32> {
     Ok(u32::from_be_bytes(
         tvb.bytes(at, 4)?.try_into().unwrap_or([0; 4]),
@@ -1805,7 +1790,7 @@ fn svc_param(
             let mut done = 0;
             while done < len {
                 let n = usize::from(tvb.u8(*at)?);
-                l.number(4, "ALPN length", (n) as u64);
+                l.number(4, "ALPN length", n as u64);
                 *at += 1;
                 let id = ascii_text(tvb.bytes(*at, n)?);
                 let mut shown = Vec::new();
@@ -1820,7 +1805,7 @@ fn svc_param(
         2 => {}
         3 => {
             let port = tvb.u16(*at)?;
-            l.number(4, "Port", (port) as u64);
+            l.number(4, "Port", port as u64);
             let _ = write!(head, "={port}");
             *at += 2;
         }
@@ -1982,7 +1967,7 @@ fn opt_options(tvb: &Tvb<'_>, data: usize, data_len: usize, l: &mut Lines<'_>) -
             None => l.text(3, format!("Option: Unknown ({code})").as_bytes()),
         }
         l.field(4, "Option Code", format!("{name} ({code})").as_bytes());
-        l.number(4, "Option Length", (len) as u64);
+        l.number(4, "Option Length", len as u64);
         let after_length = l.out.len();
         let value = at + 4;
         let bytes = tvb.bytes(value, usize::from(len))?;
