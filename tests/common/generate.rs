@@ -104,3 +104,296 @@ pub fn header_and_question(id: u16, flags: u16, qtype: u16) -> Vec<u8> {
     m.extend_from_slice(&[0, 1]);
     m
 }
+
+/// Well-formed record data for `rtype` (names point at the question's name).
+pub fn sample_rdata(rtype: u16) -> Vec<u8> {
+    let name = [0xc0, 12];
+    let cat = |parts: &[&[u8]]| parts.concat();
+    match rtype {
+        1 => vec![192, 0, 2, 1],
+        28 => [0x20, 0x01, 0x0d, 0xb8]
+            .into_iter()
+            .chain([0; 11])
+            .chain([1])
+            .collect(),
+        2..=5 | 7..=9 | 12 | 39 => name.to_vec(),
+        6 => cat(&[
+            &name,
+            &name,
+            &[0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0, 5],
+        ]),
+        11 => vec![192, 0, 2, 1, 6, 0x40, 0, 0, 1],
+        13 => b"\x03cpu\x02os".to_vec(),
+        14 | 17 => cat(&[&name, &name]),
+        15 | 18 | 21 | 36 | 107 => cat(&[&[0, 10], &name]),
+        16 | 99 => b"\x05hello\x05world".to_vec(),
+        19 => b"\x0a1234567890".to_vec(),
+        20 => b"\x0a1234567890\x03004".to_vec(),
+        22 => vec![0x47, 0, 5, 0x80, 0, 0x51],
+        24 | 46 => cat(&[
+            &[0, 1, 8, 2, 0, 0, 14, 16],
+            &[0x6a, 0, 0, 0, 0x69, 0, 0, 0, 0x30, 0x39],
+            &name,
+            &[1, 2, 3, 4],
+        ]),
+        25 | 48 | 60 => vec![1, 1, 3, 8, 3, 1, 0, 1, 0xaa, 0xbb],
+        26 => cat(&[&[0, 10], &name, &name]),
+        27 => b"\x03-32\x03116\x0210".to_vec(),
+        29 => vec![
+            0, 0x12, 0x16, 0x13, 0x89, 0x17, 0x2d, 0xd0, 0x70, 0xbe, 0x15, 0xf0, 0x00, 0x98, 0x8d,
+            0x20,
+        ],
+        30 => cat(&[&name, &[0x40, 0x01, 0, 0, 0, 3]]),
+        33 => cat(&[&[0, 1, 0, 2, 0, 53], &name]),
+        35 => cat(&[&[0, 100, 0, 10], b"\x01S\x07SIP+D2U\x00", &name]),
+        37 => vec![0, 1, 0x30, 0x39, 8, 1, 2, 3, 4],
+        38 => cat(&[&[64], &[0; 8], &name]),
+        42 => vec![
+            0, 1, 24, 3, 192, 0, 2, 0, 2, 32, 0x84, 0x20, 0x01, 0x0d, 0xb8,
+        ],
+        43 | 59 | 32768 | 32769 => vec![0x30, 0x39, 8, 2, 0xde, 0xad, 0xbe, 0xef],
+        44 => vec![4, 2, 0x12, 0x34, 0x56, 0x78],
+        45 => vec![10, 1, 2, 192, 0, 2, 38, 1, 3, 1, 0, 1],
+        47 => cat(&[&name, &[0, 6, 0x40, 0x01, 0, 0, 0, 3]]),
+        49 | 61 => vec![0, 2, 1, 0x63, 0x6f, 0xc0],
+        50 => vec![1, 1, 0, 12, 2, 0xaa, 0xbb, 4, 1, 2, 3, 4, 0, 2, 0x40, 0x01],
+        51 => vec![1, 0, 0, 12, 2, 0xaa, 0xbb],
+        52 | 53 => vec![3, 1, 1, 0x0c, 0x72, 0xac, 0x70],
+        55 => cat(&[&[2, 2, 0, 4], &[0xaa, 0xbb], &[1, 2, 3, 4], &name]),
+        62 => vec![0, 0, 0, 66, 0, 3, 0, 1, 0x60],
+        63 => vec![0, 0, 0, 1, 1, 1, 0xab, 0xcd],
+        64 | 65 => cat(&[
+            &[0, 1],
+            &name,
+            &[0, 1, 0, 3, 2, b'h', b'2', 0, 3, 0, 2, 0x20, 0xfb],
+        ]),
+        104 | 106 => vec![0, 10, 0, 0x14, 0x4f, 0xff, 0xff, 0x20, 0xee, 0x64],
+        105 => vec![0, 10, 10, 1, 2, 0],
+        108 => vec![0, 0, 0x5e, 0, 0x53, 0x2a],
+        109 => vec![0, 0, 0x5e, 0xef, 0x10, 0, 0, 0x2a],
+        // TKEY in mode 2 (Diffie-Hellman): in mode 3 tshark hands the key to its GSS-API
+        // or NTLMSSP dissectors, which this crate does not reproduce.
+        249 => cat(&[
+            &name,
+            &[0, 0, 0, 1, 0, 0, 0, 2, 0, 2, 0, 0, 0, 2, 0xaa, 0xbb, 0, 0],
+        ]),
+        250 => cat(&[
+            &name,
+            &[
+                0, 0, 0x5f, 0x5e, 0x10, 0, 1, 44, 0, 4, 1, 2, 3, 4, 0x12, 0x34, 0, 0, 0, 0,
+            ],
+        ]),
+        256 => b"\x00\x0a\x00\x01ftp://ftp.example.com/".to_vec(),
+        257 => b"\x00\x05issueca.example.net".to_vec(),
+        65281 => vec![
+            0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0x0e, 0x10, 0, 0, 0, 1, 192, 0, 2, 1,
+        ],
+        65282 => cat(&[&[0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0x0e, 0x10], &name]),
+        _ => vec![1, 2, 3, 4, 5, 6],
+    }
+}
+
+/// A response to `example.com` (type `qtype`) with one answer of `rtype`, `class` and
+/// `data`.
+pub fn response_with(id: u16, qtype: u16, rtype: u16, class: u16, data: &[u8]) -> Vec<u8> {
+    let mut m = header_and_question(id, 0x8180, qtype);
+    m[7] = 1;
+    m.extend_from_slice(&[0xc0, 12]);
+    m.extend_from_slice(&rtype.to_be_bytes());
+    m.extend_from_slice(&class.to_be_bytes());
+    m.extend_from_slice(&[0, 0, 1, 44]);
+    m.extend_from_slice(&(data.len() as u16).to_be_bytes());
+    m.extend_from_slice(data);
+    m
+}
+
+/// An OPT record (root owner) with the extended rcode bits, version 0 and `options`.
+pub fn opt_record(rcode_high: u8, options: &[u8]) -> Vec<u8> {
+    let mut r = vec![0, 0, 41, 0x04, 0xd0, rcode_high, 0, 0x80, 0];
+    r.extend_from_slice(&(options.len() as u16).to_be_bytes());
+    r.extend_from_slice(options);
+    r
+}
+
+/// One message per case of one kind of input, labelled for the report.
+pub struct Cases {
+    pub payloads: Vec<Vec<u8>>,
+    pub labels: Vec<String>,
+}
+
+impl Cases {
+    pub fn push(&mut self, label: String, payload: Vec<u8>) {
+        self.labels.push(label);
+        self.payloads.push(payload);
+    }
+}
+
+/// Names in the question of a query, as raw wire bytes after the header.
+pub fn query_with_name(id: u16, name: &[u8]) -> Vec<u8> {
+    let mut m = id.to_be_bytes().to_vec();
+    m.extend_from_slice(&[1, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+    m.extend_from_slice(name);
+    m.extend_from_slice(&[0, 1, 0, 1]);
+    m
+}
+
+/// The capture that walks the input space (tests/fidelity.rs says what it holds), one
+/// message per frame between port 53 and a port of its own; returns each message's
+/// label.
+pub fn walk_capture(path: &Path) -> Cases {
+    let mut c = Cases {
+        payloads: Vec::new(),
+        labels: Vec::new(),
+    };
+    let types: Vec<u16> = (0u16..=300)
+        .chain(32768..=32769)
+        .chain(65270..=65535)
+        .chain((301..32768).step_by(331))
+        .chain((32770..65270).step_by(617))
+        .collect();
+    for &t in &types {
+        let good = sample_rdata(t);
+        let id = c.payloads.len() as u16;
+        c.push(
+            format!("type {t} well-formed"),
+            response_with(id, t.max(1), t, 1, &good),
+        );
+        let mut long = good.clone();
+        long.extend_from_slice(&[0xee, 0xee, 0xee]);
+        let id = c.payloads.len() as u16;
+        c.push(
+            format!("type {t} overlong"),
+            response_with(id, t.max(1), t, 1, &long),
+        );
+    }
+    for rcode in 0u16..4096 {
+        let mut m = response_with(rcode, 1, 1, 1, &[192, 0, 2, 1]);
+        m[3] = (m[3] & 0xf0) | (rcode & 15) as u8;
+        m[11] = 1;
+        m.extend_from_slice(&opt_record((rcode >> 4) as u8, &[]));
+        c.push(format!("rcode {rcode}"), m);
+    }
+    for class in (0u16..=300).chain([0x8001, 0xfe00, 0xffff]) {
+        let mut q = header_and_question(class, 0x0100, 1);
+        let len = q.len();
+        q[len - 2..].copy_from_slice(&class.to_be_bytes());
+        c.push(format!("class {class} question"), q);
+        let id = c.payloads.len() as u16;
+        c.push(
+            format!("class {class} answer"),
+            response_with(id, 1, 1, class, &[192, 0, 2, 1]),
+        );
+        let id = c.payloads.len() as u16;
+        c.push(
+            format!("class {class} TXT answer"),
+            response_with(id, 16, 16, class, b"\x02hi"),
+        );
+    }
+    // EDNS options: 16 codes per message with a value that fits each known option.
+    let option_value = |code: u16| -> Vec<u8> {
+        match code {
+            5..=7 => vec![8, 13, 15],
+            8 => vec![0, 1, 24, 0, 192, 0, 2],
+            9 => vec![0, 0, 14, 16],
+            10 => vec![1, 2, 3, 4, 5, 6, 7, 8],
+            11 => vec![0, 100],
+            12 => vec![0; 4],
+            13 => b"\x07example\x03com\x00".to_vec(),
+            14 => vec![0x30, 0x39],
+            15 => b"\x00\x06bogus".to_vec(),
+            _ => vec![0xa1, 0xb2, 0xc3, 0xd4],
+        }
+    };
+    for first in (0u32..65536).step_by(16) {
+        let mut options = Vec::new();
+        for code in first..first + 16 {
+            let code = code as u16;
+            let value = option_value(code);
+            options.extend_from_slice(&code.to_be_bytes());
+            options.extend_from_slice(&(value.len() as u16).to_be_bytes());
+            options.extend_from_slice(&value);
+        }
+        let mut q = header_and_question(first as u16, 0x0100, 1);
+        q[11] = 1;
+        q.extend_from_slice(&opt_record(0, &options));
+        c.push(format!("options {first}-{}", first + 15), q);
+    }
+    for code in (0u16..=20).chain([26946, 65001, 65535]) {
+        for len in [0usize, 1, 2, 3, 5, 7, 9, 17, 33] {
+            let value: Vec<u8> = (0..len as u8).map(|b| b.wrapping_mul(37)).collect();
+            let mut options = code.to_be_bytes().to_vec();
+            options.extend_from_slice(&(len as u16).to_be_bytes());
+            options.extend_from_slice(&value);
+            let mut q = header_and_question(code, 0x0100, 1);
+            q[11] = 1;
+            q.extend_from_slice(&opt_record(0, &options));
+            c.push(format!("option {code} length {len}"), q.clone());
+            // The same option claiming more bytes than the record holds.
+            let mut cut = q.clone();
+            let at = cut.len() - value.len() - 2;
+            cut[at..at + 2].copy_from_slice(&(len as u16 + 4).to_be_bytes());
+            c.push(format!("option {code} length {len} overrun"), cut);
+        }
+    }
+    // Label kinds.
+    for byte in 0u8..=255 {
+        let name = [&[3, b'a', byte, b'b'][..], b"\x07example\x00"].concat();
+        c.push(
+            format!("label byte {byte}"),
+            query_with_name(byte.into(), &name),
+        );
+    }
+    let long63 = [&[63][..], &[b'x'; 63], b"\x03com\x00"].concat();
+    let mut names: Vec<(&str, Vec<u8>)> = vec![
+        ("dot in label", b"\x03a.b\x03com\x00".to_vec()),
+        ("space in label", b"\x03a b\x03com\x00".to_vec()),
+        ("63-byte label", long63),
+        ("root", vec![0]),
+        ("reserved label type 0x80", b"\x03www\x80\x00".to_vec()),
+        ("extended label 0x40", b"\x03www\x40\x00".to_vec()),
+        ("pointer to itself", vec![0xc0, 12]),
+        (
+            "pointer forward",
+            vec![0xc0, 14, 0, 1, 0, 1, 3, b'f', b'w', b'd', 0],
+        ),
+        ("pointer beyond the message", vec![0xc0, 0xff]),
+        (
+            "pointer into the header",
+            vec![3, b'w', b'w', b'w', 0xc0, 2],
+        ),
+        ("label past the end", vec![9, b'a', b'b']),
+    ];
+    for bits in [1u8, 7, 8, 9, 24, 32, 100, 255, 0] {
+        let bytes = if bits == 0 {
+            32
+        } else {
+            usize::from(bits).div_ceil(8)
+        };
+        let mut name = vec![0x41, bits];
+        name.extend((0..bytes).map(|i| 0xa5u8.wrapping_add(i as u8)));
+        name.extend_from_slice(b"\x07example\x00");
+        names.push(("bitstring label", name));
+    }
+    // Over 255 bytes: five 63-byte labels.
+    let mut huge = Vec::new();
+    for _ in 0..5 {
+        huge.push(63);
+        huge.extend_from_slice(&[b'h'; 63]);
+    }
+    huge.push(0);
+    names.push(("name over 255 bytes", huge));
+    for (label, name) in names {
+        let id = c.payloads.len() as u16;
+        c.push(label.to_string(), query_with_name(id, &name));
+    }
+    // A two-pointer loop in an answer's owner and in its data.
+    let mut looped = header_and_question(7, 0x8180, 1);
+    looped[7] = 2;
+    let a = looped.len();
+    looped.extend_from_slice(&[0xc0, (a + 12) as u8, 0, 5, 0, 1, 0, 0, 0, 1, 0, 2]);
+    looped.extend_from_slice(&[0xc0, a as u8]);
+    looped.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 1, 0, 4, 192, 0, 2, 1]);
+    c.push("pointer loop".into(), looped);
+    udp_capture_on(path, &c.payloads, |i| (53, 1024 + (i % 60000) as u16));
+    c
+}

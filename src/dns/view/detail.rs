@@ -1279,6 +1279,80 @@ fn rr_fields(
             head.extend_from_slice(&shown);
         }
         10 => l.field(3, "Null (data)", &hex_field(tvb.bytes(data, data_len)?)),
+        104..=107 => {
+            l.number(3, "Preference", tvb.u16(data)?.into());
+            match rtype {
+                104 => l.field(3, "NodeID", &hex_field(tvb.bytes(data + 2, 8)?)),
+                105 => {
+                    let a = tvb.bytes(data + 2, 4)?;
+                    l.field_with(3, "Locator32", |o| push_ipv4(o, [a[0], a[1], a[2], a[3]]));
+                }
+                106 => l.field(3, "Locator64", &hex_field(tvb.bytes(data + 2, 8)?)),
+                _ => {
+                    expand_name(tvb, data + 2, name)?;
+                    l.field(3, "Locator FQDN", &name_text(name));
+                }
+            }
+        }
+        108 | 109 => {
+            let len = if rtype == 108 { 6 } else { 8 };
+            let bytes = tvb.bytes(data, len)?;
+            l.field_with(
+                3,
+                if rtype == 108 {
+                    "EUI48 Address"
+                } else {
+                    "EUI64 Address"
+                },
+                |o| {
+                    for (i, b) in bytes.iter().enumerate() {
+                        if i > 0 {
+                            o.push(b':');
+                        }
+                        let _ = write!(o, "{b:02x}");
+                    }
+                },
+            );
+        }
+        3 | 4 | 7 | 8 | 9 => {
+            let label = match rtype {
+                3 => "Mail Destination",
+                4 => "Mail Forwarder",
+                7 => "MailBox Domaine",
+                8 => "Mail Group member",
+                _ => "Mail Rename domaine",
+            };
+            expand_name(tvb, data, name)?;
+            l.field(3, label, &name_text(name));
+        }
+        14 | 17 => {
+            let (first, second) = if rtype == 14 {
+                ("Responsible Mailbox", "Error Mailbox")
+            } else {
+                ("Mailbox", "TXT RR")
+            };
+            let used = expand_name(tvb, data, name)?;
+            l.field(3, first, &name_text(name));
+            expand_name(tvb, data + used, name)?;
+            l.field(3, second, &name_text(name));
+        }
+        18 | 21 | 36 => {
+            // The name after the number is read first, then both shown.
+            expand_name(tvb, data + 2, name)?;
+            let shown = name_text(name);
+            let number = tvb.u16(data)?;
+            let (first, second) = match rtype {
+                18 => ("Subtype", "Hostname"),
+                21 => ("Preference", "Intermediate Hostname"),
+                _ => ("Preference", "Key Exchange"),
+            };
+            if rtype == 36 {
+                let _ = write!(head, ", preference {number}, kx ");
+                head.extend_from_slice(&shown);
+            }
+            l.number(3, first, number.into());
+            l.field(3, second, &shown);
+        }
         11 => {
             let a = tvb.bytes(data, 4)?;
             let mut address = Vec::new();
@@ -1437,11 +1511,17 @@ fn rr_fields(
                         return Err(e);
                     }
                 };
-                p.field(
-                    4,
-                    "SvcParamKey",
-                    format!("{} ({key})", svc_key_name(key)).as_bytes(),
-                );
+                // The field names keys its table does not know `Unknown`; the
+                // headline calls them `keyN`.
+                let known = matches!(key, 0..=6 | 32769 | 65535);
+                p.field_with(4, "SvcParamKey", |o| {
+                    let name = if known {
+                        svc_key_name(key)
+                    } else {
+                        "Unknown".into()
+                    };
+                    let _ = write!(o, "{name} ({key})");
+                });
                 let len = match tvb.u16(at + 2) {
                     Ok(len) => usize::from(len),
                     Err(e) => {
@@ -1758,6 +1838,7 @@ fn svc_key_name(key: u16) -> String {
         5 => "echconfig".into(),
         6 => "ipv6hint".into(),
         32769 => "odohconfig".into(),
+        // 65535 is in its table as "key65535": the same words.
         _ => format!("key{key}"),
     }
 }
