@@ -1442,22 +1442,7 @@ fn rr_fields(
             }
         }
         51 => {
-            let algorithm = tvb.u8(data)?;
-            let algorithm_name = match algorithm {
-                0 => "Reserved",
-                1 => "SHA-1",
-                _ => "Unknown",
-            };
-            l.field(
-                3,
-                "Hash algorithm",
-                format!("{algorithm_name} ({algorithm})").as_bytes(),
-            );
-            l.number(3, "NSEC3 flags", (tvb.u8(data + 1)?) as u64);
-            l.number(3, "NSEC3 iterations", (tvb.u16(data + 2)?) as u64);
-            let salt_len = usize::from(tvb.u8(data + 4)?);
-            l.number(3, "Salt length", salt_len as u64);
-            l.field(3, "Salt value", &hex_field(tvb.bytes(data + 5, salt_len)?));
+            nsec3_fields(tvb, data, false, l)?;
         }
         257 => {
             let flags = tvb.u8(data)?;
@@ -1574,35 +1559,7 @@ fn rr_fields(
             }
         }
         50 => {
-            let algorithm = tvb.u8(data)?;
-            let algorithm_name = match algorithm {
-                0 => "Reserved",
-                1 => "SHA-1",
-                _ => "Unknown",
-            };
-            l.field(
-                3,
-                "Hash algorithm",
-                format!("{algorithm_name} ({algorithm})").as_bytes(),
-            );
-            let flags = tvb.u8(data + 1)?;
-            l.number(3, "NSEC3 flags", flags as u64);
-            l.bits(
-                4,
-                8,
-                u16::from(flags),
-                1,
-                "NSEC3 Opt-out flag",
-                if flags & 1 != 0 {
-                    "Additional insecure delegations allowed"
-                } else {
-                    "Additional insecure delegations forbidden"
-                },
-            );
-            l.number(3, "NSEC3 iterations", (tvb.u16(data + 2)?) as u64);
-            let salt_len = usize::from(tvb.u8(data + 4)?);
-            l.number(3, "Salt length", salt_len as u64);
-            l.field(3, "Salt value", &hex_field(tvb.bytes(data + 5, salt_len)?));
+            let salt_len = nsec3_fields(tvb, data, true, l)?;
             let hash_at = data + 5 + salt_len;
             let hash_len = usize::from(tvb.u8(hash_at)?);
             l.number(3, "Hash length", hash_len as u64);
@@ -1819,6 +1776,43 @@ fn character_strings(
         }
     }
     Ok(())
+}
+
+/// What NSEC3 and NSEC3PARAM share: hash algorithm, flags (NSEC3 shows its opt-out
+/// bit), iterations and salt. Returns the salt's length.
+fn nsec3_fields(tvb: &Tvb<'_>, data: usize, opt_out_bit: bool, l: &mut Lines<'_>) -> Walk<usize> {
+    let algorithm = tvb.u8(data)?;
+    let algorithm_name = match algorithm {
+        0 => "Reserved",
+        1 => "SHA-1",
+        _ => "Unknown",
+    };
+    l.field(
+        3,
+        "Hash algorithm",
+        format!("{algorithm_name} ({algorithm})").as_bytes(),
+    );
+    let flags = tvb.u8(data + 1)?;
+    l.number(3, "NSEC3 flags", flags.into());
+    if opt_out_bit {
+        l.bits(
+            4,
+            8,
+            u16::from(flags),
+            1,
+            "NSEC3 Opt-out flag",
+            if flags & 1 != 0 {
+                "Additional insecure delegations allowed"
+            } else {
+                "Additional insecure delegations forbidden"
+            },
+        );
+    }
+    l.number(3, "NSEC3 iterations", tvb.u16(data + 2)?.into());
+    let salt_len = usize::from(tvb.u8(data + 4)?);
+    l.number(3, "Salt length", salt_len as u64);
+    l.field(3, "Salt value", &hex_field(tvb.bytes(data + 5, salt_len)?));
+    Ok(salt_len)
 }
 
 fn u32_at(tvb: &Tvb<'_>, at: usize) -> Walk<u32> {
