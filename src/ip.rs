@@ -62,6 +62,9 @@ pub struct IpHeader<'a> {
     pub ttl: u8,
     /// Set when this packet is a fragment (not the whole datagram).
     pub fragment: Option<Fragment>,
+    /// The payload's length as the header says it (more than `payload` holds when
+    /// the capture cut the packet).
+    pub reported_payload_len: usize,
     /// The payload after all headers, as far as both the header's length and the
     /// captured bytes go.
     pub payload: &'a [u8],
@@ -144,6 +147,7 @@ fn parse_ipv4(b: &[u8]) -> Result<IpHeader<'_>, IpError> {
         protocol: b[IPV4_PROTOCOL],
         ttl: b[IPV4_TTL],
         fragment,
+        reported_payload_len: end - header_len,
         payload: &b[header_len..end.min(b.len())],
         cut,
     })
@@ -206,6 +210,7 @@ fn parse_ipv6(b: &[u8]) -> Result<IpHeader<'_>, IpError> {
         protocol: next,
         ttl: b[IPV6_HOP_LIMIT],
         fragment,
+        reported_payload_len: end.saturating_sub(at).max(packet.len() - at),
         payload: &packet[at..],
         cut,
     })
@@ -230,12 +235,15 @@ pub struct Udp<'a> {
     pub reported_len: usize,
 }
 
-/// Reads the UDP header at the start of an IP payload.
-pub fn udp(payload: &[u8]) -> Option<Udp<'_>> {
+/// Reads the UDP header at the start of an IP payload of `ip_payload_len` bytes on the
+/// wire (`payload` holds those captured).
+pub fn udp(payload: &[u8], ip_payload_len: usize) -> Option<Udp<'_>> {
     if payload.len() < UDP_HEADER {
         return None;
     }
-    let length = usize::from(be16(payload, UDP_LENGTH));
+    // A UDP length beyond the IP payload is bogus: the IP payload's length counts, as
+    // Wireshark takes it.
+    let length = usize::from(be16(payload, UDP_LENGTH)).min(ip_payload_len.max(payload.len()));
     // A length below the header or beyond the packet is wrong: take what is there.
     let end = if (UDP_HEADER..=payload.len()).contains(&length) {
         length

@@ -397,3 +397,205 @@ pub fn walk_capture(path: &Path) -> Cases {
     udp_capture_on(path, &c.payloads, |i| (53, 1024 + (i % 60000) as u16));
     c
 }
+
+/// More record data for the types whose fields branch on their values (flags, kinds,
+/// families, modes, lengths), besides [`sample_rdata`].
+pub fn rdata_variants(rtype: u16) -> Vec<Vec<u8>> {
+    let name = [0xc0u8, 12];
+    let cat = |parts: &[&[u8]]| parts.concat();
+    match rtype {
+        11 => vec![
+            vec![192, 0, 2, 1, 17, 0, 0x80, 0x01],
+            vec![192, 0, 2, 1, 99],
+        ],
+        13 => vec![b"\x00\x00".to_vec(), b"\x04c\x00pu\x03o\xffs".to_vec()],
+        16 => vec![
+            b"\x05he\x00lo".to_vec(),
+            b"\x00".to_vec(),
+            b"\x03\xc3\xa9x".to_vec(),
+        ],
+        19 => vec![
+            b"\x051\x0023".to_vec(),
+            b"\x00".to_vec(),
+            b"\x03\xff12".to_vec(),
+        ],
+        20 => vec![
+            b"\x0a1234567890".to_vec(),
+            b"\x0a1234567890\x00".to_vec(),
+            b"\x0a1234567890\x01".to_vec(),
+            b"\x021\x00\x00".to_vec(),
+        ],
+        25 => vec![
+            vec![0xc0, 0x00, 3, 1],
+            vec![0x3f, 0xff, 3, 1, 0, 1, 0xab, 0xcd, 0xef],
+            vec![0x80, 0x00, 2, 5, 1, 2, 3],
+            vec![0x40, 0x00, 3, 8],
+        ],
+        26 => vec![cat(&[&[0xff, 0xff], b"\x00\x00"])],
+        27 => vec![b"\x00\x00\x00".to_vec(), b"\x01-\x02+1\x03\x001x".to_vec()],
+        30 => vec![
+            cat(&[&name, &[0xff, 0xff, 0x80]]),
+            name.to_vec(),
+            cat(&[&name, &[0, 0, 0, 0, 0x01]]),
+        ],
+        37 => vec![
+            vec![0, 253, 0x12, 0x34, 253, 0xaa],
+            vec![0, 254, 0, 0, 1],
+            vec![0, 9, 0xff, 0xff, 200, 1, 2],
+            vec![0xff, 0xff, 0, 1, 16, 0],
+        ],
+        38 => vec![
+            cat(&[&[0], &[0x20, 0x01, 0x0d, 0xb8], &[0; 11], &[1]]),
+            cat(&[&[128], &name]),
+            cat(&[&[1], &[0x7f], &[0xff; 14], &name]),
+            cat(&[&[120], &[0xab], &name]),
+            cat(&[&[200], &[0; 16], &name]),
+        ],
+        42 => vec![
+            vec![0, 1, 32, 4, 10, 0, 0, 1],
+            vec![0, 1, 8, 0x80],
+            vec![0, 1, 32, 5, 1, 2, 3, 4, 5],
+            vec![
+                0, 2, 128, 16, 0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+            ],
+            vec![
+                0, 2, 64, 17, 0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+            ],
+            vec![0, 3, 24, 2, 0xab, 0xcd],
+            vec![0, 1, 24, 3, 192, 0, 2, 0],
+        ],
+        43 => vec![vec![0xff, 0xff, 253, 5, 1], vec![0, 1, 1, 0]],
+        44 => vec![vec![6, 3, 0xab], vec![0, 0]],
+        45 => vec![
+            vec![0, 0, 1, 1, 2, 3],
+            vec![
+                20, 2, 2, 0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xaa,
+            ],
+            cat(&[&[30, 3, 3], &name, &[0xbb]]),
+            vec![40, 4, 9, 1, 2, 3, 4],
+            cat(&[&[30, 3, 1], &name]),
+            vec![1, 1, 2, 192, 0, 2, 1],
+        ],
+        48 => vec![
+            vec![1, 0, 3, 1, 3, 1, 0, 1, 0xaa, 0xbb, 0xcc],
+            vec![0xff, 0xff, 3, 253],
+        ],
+        50 => vec![vec![1, 1, 0, 0, 0, 4, 1, 2, 3, 4, 0]],
+        52 => vec![
+            vec![4, 2, 3, 0xaa],
+            vec![0, 0, 0],
+            vec![255, 255, 255, 1, 2],
+        ],
+        55 => vec![
+            cat(&[&[1, 1, 0, 1], &[0xaa], &[1], &name, &name]),
+            vec![0, 3, 0, 0],
+            cat(&[&[1, 0, 0, 0], &[0xaa], &name]),
+        ],
+        61 => vec![b"mQENBFZ".to_vec(), b"ab\x00\x00".to_vec()],
+        62 => vec![
+            vec![0xff, 0xff, 0xff, 0xff, 0, 0],
+            vec![0, 0, 0, 1, 0xff, 0xfc, 0, 1, 0x40],
+        ],
+        63 => [0u8, 2, 240, 255]
+            .iter()
+            .zip([0u8, 2, 3, 250])
+            .map(|(&s, h)| vec![0xff, 0xff, 0xff, 0xff, s, h, 0x12])
+            .chain([vec![0, 0, 0, 1, 1, 1]])
+            .collect(),
+        109 => vec![vec![0xff; 8]],
+        249 => [1u16, 3, 4, 5, 6]
+            .iter()
+            .map(|&mode| {
+                cat(&[
+                    &name,
+                    &[0x80, 0, 0, 0, 0xff, 0xff, 0xff, 0xff],
+                    &mode.to_be_bytes(),
+                    &[0, 18, 0, 0, 0, 3, 1, 2, 3],
+                ])
+            })
+            .chain([cat(&[&name, &[0; 8], &[0, 2, 0, 16, 0, 1, 0xaa, 0, 0]])])
+            .collect(),
+        250 => vec![
+            cat(&[
+                &name,
+                &[
+                    0xff, 0xff, 0x5f, 0x5e, 0x10, 0, 0, 10, 0, 0, 0x12, 0x34, 0, 16, 0, 2, 1, 2,
+                ],
+            ]),
+            cat(&[
+                b"\x08hmac-md5\x07sig-alg\x03reg\x03int\x00",
+                &[0, 0, 0, 0, 0, 1, 0, 1, 0, 2, 0xab, 0xcd, 0, 7, 0, 18, 0, 6],
+                &[0, 0, 0x5f, 0x5e, 0x10, 0],
+            ]),
+        ],
+        257 => vec![
+            b"\x80\x09issuewildca.example".to_vec(),
+            b"\x00\x05iodefmailto:a@example.com".to_vec(),
+            b"\x00\x03fooba\x00r".to_vec(),
+            b"\x01\x00".to_vec(),
+            b"\x00\x05issue".to_vec(),
+        ],
+        65281 => vec![
+            vec![0, 0, 0, 1, 0, 0, 0, 5, 0, 0, 0x0e, 0x10, 0, 0, 0, 0],
+            vec![
+                0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0x0e, 0x10, 0, 0, 0, 2, 192, 0, 2, 1, 192, 0, 2, 2,
+            ],
+            vec![
+                0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0x0e, 0x10, 0, 0, 0, 9, 192, 0, 2, 1,
+            ],
+        ],
+        65282 => vec![cat(&[&[0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0], b"\x00"])],
+        65422 => vec![
+            vec![4, 6, 192, 0, 2, 1, 198, 51, 100, 1, 0x30, 0x39, 0, 53],
+            [
+                &[6u8, 17][..],
+                &[0x20, 1, 0x0d, 0xb8],
+                &[0; 12],
+                &[0x20, 1, 0x0d, 0xb8],
+                &[0; 11],
+                &[1],
+                &[0, 1, 0, 53],
+            ]
+            .concat(),
+            vec![4, 99, 1, 2, 3, 4, 5, 6, 7, 8, 0, 1, 0, 2],
+        ],
+        _ => Vec::new(),
+    }
+}
+
+/// Responses with one answer of each type code 0–300 (and the meta and private types
+/// with their own dissectors): the sample data and each variant of
+/// [`rdata_variants`], whole, and cut at every length (the record and the message
+/// ending there), so that each field's reading past the end is met.
+pub fn record_capture(path: &Path) -> Cases {
+    let mut c = Cases {
+        payloads: Vec::new(),
+        labels: Vec::new(),
+    };
+    let types = (0u16..=300).chain([32768, 32769, 65281, 65282, 65422]);
+    for rtype in types {
+        let mut datas = vec![sample_rdata(rtype)];
+        datas.extend(rdata_variants(rtype));
+        for (v, data) in datas.iter().enumerate() {
+            for len in (0..=data.len()).rev() {
+                let id = c.payloads.len() as u16;
+                let label = if len == data.len() {
+                    format!("type {rtype} variant {v}")
+                } else {
+                    format!("type {rtype} variant {v} cut to {len}")
+                };
+                c.push(
+                    label,
+                    response_with(id, rtype.max(1), rtype, 1, &data[..len]),
+                );
+                // Cuts are many for long data: every length up to 12, then a few.
+                if len > 12 && len % 5 != 0 && len != data.len() {
+                    c.payloads.pop();
+                    c.labels.pop();
+                }
+            }
+        }
+    }
+    udp_capture_on(path, &c.payloads, |i| (53, 1024 + (i % 60000) as u16));
+    c
+}

@@ -106,7 +106,7 @@ pub fn tshark(file: &Path, extra: &[&str]) -> String {
         file.display(),
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout).unwrap()
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// `pcaptool info FILE`'s packet count.

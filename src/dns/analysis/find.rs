@@ -214,8 +214,8 @@ impl Extractor {
             return;
         }
         let reassembled;
-        let payload = match header.fragment {
-            None => header.payload,
+        let (payload, payload_len) = match header.fragment {
+            None => (header.payload, header.reported_payload_len),
             Some(fragment) => {
                 let key = DatagramKey {
                     src: header.src,
@@ -227,7 +227,7 @@ impl Extractor {
                     Outcome::Pending => return,
                     Outcome::Complete(datagram) => {
                         reassembled = datagram;
-                        &reassembled[..]
+                        (&reassembled[..], reassembled.len())
                     }
                     Outcome::Dropped(why) => {
                         self.note(format_args!("frame {frame}: IP fragment dropped: {why}"));
@@ -237,7 +237,9 @@ impl Extractor {
             }
         };
         if header.protocol == PROTO_UDP {
-            let Some(udp) = ip::udp(payload) else { return };
+            let Some(udp) = ip::udp(payload, payload_len) else {
+                return;
+            };
             let protocol = match self.by_port(udp.sport, udp.dport, false) {
                 Ports::Dns(p) => p,
                 Ports::Free if self.heuristic && looks_like_dns(udp.payload) => Protocol::Dns,

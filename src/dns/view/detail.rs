@@ -104,26 +104,58 @@ impl Lines<'_> {
         self.emit(depth, &label, 0);
     }
 
-    /// A field of some bits of a 16-bit word: `.... ...1 .... .... = Name: value`.
-    fn bits16(&mut self, depth: usize, word: u16, mask: u16, name: &str, value: &str) {
-        self.bits(depth, 16, word, mask, name, value);
+    /// A generated number field: `[name: 42]`.
+    fn generated_number(&mut self, depth: usize, name: &str, value: usize) {
+        self.indent(depth);
+        self.out.push(b'[');
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(b": ");
+        super::digits::push_u64(self.out, value as u64);
+        self.out.extend_from_slice(b"]\n");
     }
 
-    /// The same for a word of `width` bits.
-    fn bits(&mut self, depth: usize, width: u32, word: u16, mask: u16, name: &str, value: &str) {
-        let mut pattern = [0u8; 19];
+    /// A string field read as ASCII (shown to its first NUL), with tshark's note when
+    /// characters other than NUL follow that NUL.
+    fn string_item(&mut self, depth: usize, name: &str, bytes: &[u8]) {
+        self.field(depth, name, &ascii_field(bytes));
+        self.stray_note(depth, &ascii_text(bytes), bytes.len());
+    }
+
+    /// proto.c's check after adding a string item of `length` bytes: a note when the
+    /// converted string has characters other than NUL between its first NUL and
+    /// `length`.
+    fn stray_note(&mut self, depth: usize, converted: &[u8], length: usize) {
+        let end = converted
+            .iter()
+            .position(|&b| b == 0)
+            .unwrap_or(converted.len());
+        let window = converted.get(end..length.max(end)).unwrap_or_default();
+        if window.iter().any(|&b| b != 0) {
+            self.expert(
+                depth + 1,
+                "Warning",
+                "Undecoded",
+                b"Trailing stray characters",
+            );
+        }
+    }
+
+    /// A field of some bits of a 16-bit word: `.... ...1 .... .... = Name: value`.
+    fn bits16(&mut self, depth: usize, word: u16, mask: u16, name: &str, value: &str) {
+        self.bits(depth, 16, word.into(), mask.into(), name, value);
+    }
+
+    /// The same for a word of `width` bits (a multiple of 4, at most 32).
+    fn bits(&mut self, depth: usize, width: u32, word: u32, mask: u32, name: &str, value: &str) {
+        let mut pattern = [0u8; 39];
         let mut n = 0;
-        for bit in (0..width).rev() {
-            let m = 1u16 << bit;
-            pattern[n] = if mask & m == 0 {
-                b'.'
-            } else if word & m != 0 {
-                b'1'
-            } else {
-                b'0'
-            };
-            n += 1;
-            if bit % 4 == 0 && bit != 0 {
+        // A nibble at a time: each bit is `.` outside the mask, else its value.
+        for nibble in (0..width / 4).rev() {
+            let shift = nibble * 4;
+            let (m, w) = ((mask >> shift) & 0xf, (word >> shift) & 0xf);
+            pattern[n..n + 4].copy_from_slice(&NIBBLE_PATTERNS[(m << 4 | w) as usize]);
+            n += 4;
+            if nibble != 0 {
                 pattern[n] = b' ';
                 n += 1;
             }
@@ -175,6 +207,27 @@ impl Lines<'_> {
     }
 }
 
+/// The four characters of a nibble of a bit field, by `mask << 4 | value`: `.` for
+/// each bit outside the mask, its value for the others.
+const NIBBLE_PATTERNS: [[u8; 4]; 256] = {
+    let mut table = [[0u8; 4]; 256];
+    let mut i = 0;
+    while i < 256 {
+        let (mask, value) = (i >> 4, i & 0xf);
+        let mut bit = 0;
+        while bit < 4 {
+            table[i][3 - bit] = if mask >> bit & 1 == 0 {
+                b'.'
+            } else {
+                b'0' + (value >> bit & 1) as u8
+            };
+            bit += 1;
+        }
+        i += 1;
+    }
+    table
+};
+
 /// proto.c's label_mark_truncated: the label as its 240-byte buffer holds it, with
 /// ` [truncated]` after the field name (or at the start), cut before the last whole
 /// UTF-8 character that fits.
@@ -206,15 +259,14 @@ fn mark_truncated(label: &[u8], name_pos: usize) -> Vec<u8> {
 /// too long) and text appended to it later (cut at the label's length, unmarked), as
 /// proto_tree_add_subtree_format and proto_item_append_text build it.
 fn headline(mut text: Vec<u8>, base_len: usize) -> Vec<u8> {
-    let mut label = if base_len >= ITEM_LABEL_LENGTH {
-        mark_truncated(&text[..base_len], 0)
-    } else {
-        text[..base_len].to_vec()
-    };
-    label.extend_from_slice(&text.split_off(base_len));
+    if base_len >= ITEM_LABEL_LENGTH {
+        let mut label = mark_truncated(&text[..base_len], 0);
+        label.extend_from_slice(&text[base_len..]);
+        text = label;
+    }
     // Already cut to fit: the line writer must not mark it again.
-    label.truncate(ITEM_LABEL_LENGTH - 1);
-    label
+    text.truncate(ITEM_LABEL_LENGTH - 1);
+    text
 }
 
 /// proto.c's unsigned_time_secs_to_str: `1 day, 2 hours, 3 minutes, 4 seconds`.
@@ -388,13 +440,6 @@ fn class_value(class: u16) -> String {
     format!("{} (0x{class:04x})", class_name(class).unwrap_or("Unknown"))
 }
 
-/// The short type name of a subtree headline (dns_types_vals).
-fn short_type(code: u16) -> String {
-    let mut v = Vec::new();
-    super::info::type_name(code, &mut v);
-    String::from_utf8(v).unwrap_or_default()
-}
-
 /// A DNS conversation as tshark keys it: both endpoints, either way round.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 struct Conversation {
@@ -452,48 +497,47 @@ impl<W: Write + Send> DetailSink<W> {
         if self.transactions.len() >= MAX_TRANSACTIONS {
             self.transactions.clear();
         }
-        let note;
-        let found = self.transactions.get(&key).copied();
-        if !response {
-            let retransmission = match found {
-                Some(t) if t.rep_frame == 0 => {
-                    (o.ts.as_nanos() - t.req_time.as_nanos()) < RETRANSMISSION_SECS * 1_000_000_000
-                }
-                _ => false,
-            };
-            if retransmission {
-                note = Note::RetransmittedRequest(found.map_or(0, |t| t.req_frame));
-            } else {
-                self.transactions.insert(
-                    key,
-                    Transaction {
-                        req_frame: frame,
-                        rep_frame: 0,
-                        req_time: o.ts,
-                        multiple_responds: false,
-                    },
-                );
-                note = Note::None;
+        use std::collections::hash_map::Entry;
+        let fresh = Transaction {
+            req_frame: frame,
+            rep_frame: 0,
+            req_time: o.ts,
+            multiple_responds: false,
+        };
+        let (note, transaction) = match (response, self.transactions.entry(key)) {
+            (false, Entry::Occupied(e))
+                if e.get().rep_frame == 0
+                    && (o.ts.as_nanos() - e.get().req_time.as_nanos())
+                        < RETRANSMISSION_SECS * 1_000_000_000 =>
+            {
+                let t = e.into_mut();
+                (Note::RetransmittedRequest(t.req_frame), Some(t))
             }
-        } else {
-            note = match found {
-                Some(t) if t.rep_frame == 0 => {
-                    if let Some(t) = self.transactions.get_mut(&key) {
-                        t.rep_frame = frame;
-                    }
-                    Note::RequestIn(t.req_frame, o.ts.as_nanos() - t.req_time.as_nanos())
-                }
-                Some(t) if !t.multiple_responds => Note::RetransmittedResponse(t.rep_frame),
-                Some(t) => Note::RequestIn(t.req_frame, o.ts.as_nanos() - t.req_time.as_nanos()),
-                None => Note::Unsolicited,
-            };
-        }
+            (false, Entry::Occupied(e)) => {
+                let t = e.into_mut();
+                *t = fresh;
+                (Note::None, Some(t))
+            }
+            (false, Entry::Vacant(e)) => (Note::None, Some(e.insert(fresh))),
+            (true, Entry::Occupied(e)) => {
+                let t = e.into_mut();
+                let since = o.ts.as_nanos() - t.req_time.as_nanos();
+                let note = if t.rep_frame == 0 {
+                    t.rep_frame = frame;
+                    Note::RequestIn(t.req_frame, since)
+                } else if !t.multiple_responds {
+                    Note::RetransmittedResponse(t.rep_frame)
+                } else {
+                    Note::RequestIn(t.req_frame, since)
+                };
+                (note, Some(t))
+            }
+            (true, Entry::Vacant(_)) => (Note::Unsolicited, None),
+        };
         // After its questions, a message says whether its transaction may have many
         // responses (a zone transfer).
-        if let Some(multiple) = multiple {
-            if let Some(t) = self.transactions.get_mut(&key) {
-                t.multiple_responds = multiple;
-            }
+        if let (Some(multiple), Some(t)) = (multiple, transaction) {
+            t.multiple_responds = multiple;
         }
         note
     }
@@ -938,11 +982,14 @@ fn walk(tvb: &Tvb<'_>, protocol: Protocol, tcp: bool, note: &Note, l: &mut Lines
         Note::Unsolicited => l.generated(1, "Unsolicited", b"True"),
         Note::None => {}
     }
-    l.out.splice(expert_at..expert_at, expert);
+    if !expert.is_empty() {
+        l.out.splice(expert_at..expert_at, expert);
+    }
     let extra = tvb.len().saturating_sub(offset);
     if extra > 0 {
+        // The subtree's bytes must all be there (a capture cut short ends it here).
+        let data = tvb.bytes(offset, extra)?;
         l.text(1, format!("Extraneous Data ({extra} bytes)").as_bytes());
-        let data = tvb.bytes(offset, extra).unwrap_or_default();
         l.field(2, "Extraneous Data Bytes", &hex_field(data));
         l.generated(2, "Extraneous Data Length", extra.to_string().as_bytes());
     }
@@ -970,34 +1017,32 @@ fn question(
     } else {
         (raw_class, false)
     };
-    let shown = name_text(name);
-    let mut head = shown.clone();
-    let _ = write!(
-        head,
-        ": type {}, class {}",
-        short_type(qtype),
-        class_name(class).unwrap_or("Unknown")
-    );
+    let mut head = Vec::with_capacity(name.len() + 40);
+    format_text(name, &mut head);
+    let shown_len = head.len();
+    head.extend_from_slice(b": type ");
+    super::info::type_name(qtype, &mut head);
+    head.extend_from_slice(b", class ");
+    head.extend_from_slice(class_name(class).unwrap_or("Unknown").as_bytes());
     let base_len = head.len();
     if mdns {
-        let _ = write!(head, ", \"{}\" question", if qu { "QU" } else { "QM" });
+        head.extend_from_slice(if qu {
+            b", \"QU\" question"
+        } else {
+            b", \"QM\" question"
+        });
     }
+    let shown = head[..shown_len].to_vec();
     l.text(2, &headline(head, base_len));
     l.field(3, "Name", &shown);
     let name_len = name.len();
-    l.generated(
-        3,
-        "Name Length",
-        (if name_len > 1 { name_len } else { 0 })
-            .to_string()
-            .as_bytes(),
-    );
+    l.generated_number(3, "Name Length", if name_len > 1 { name_len } else { 0 });
     let labels = if name_len > 1 {
         name.iter().filter(|&&b| b == b'.').count() + 1
     } else {
         0
     };
-    l.generated(3, "Label Count", labels.to_string().as_bytes());
+    l.generated_number(3, "Label Count", labels);
     l.field_with(3, "Type", |o| push_type_value(o, qtype));
     if mdns {
         l.bits16(3, raw_class, 0x7fff, "Class", &class_value(class));
@@ -1031,20 +1076,19 @@ fn record(
         (raw_class, false)
     };
     let data_len = usize::from(tvb.u16(offset + used + 8)?);
-    let shown = name_text(owner);
+    // The record's subtree is made only when all its bytes are there.
+    tvb.bytes(offset, used + 10 + data_len)?;
     let data = offset + used + 10;
     // The headline gets the record's own words once its data has been read; an
     // exception on the way leaves it without them, as in tshark.
-    let mut head = shown.clone();
-    if rtype == 41 {
-        let _ = write!(head, ": type {}", short_type(rtype));
-    } else {
-        let _ = write!(
-            head,
-            ": type {}, class {}",
-            short_type(rtype),
-            class_name(class).unwrap_or("Unknown")
-        );
+    let mut head = Vec::with_capacity(owner.len() + 64);
+    format_text(owner, &mut head);
+    let shown = head.clone();
+    head.extend_from_slice(b": type ");
+    super::info::type_name(rtype, &mut head);
+    if rtype != 41 {
+        head.extend_from_slice(b", class ");
+        head.extend_from_slice(class_name(class).unwrap_or("Unknown").as_bytes());
     }
     let base_len = head.len();
     if mdns && flush {
@@ -1066,9 +1110,11 @@ fn record(
         data_name,
         &mut head,
     );
-    let mut line = Vec::with_capacity(head.len() + 16);
-    Lines { out: &mut line }.text(2, &headline(head, base_len));
-    l.out.splice(body_at..body_at, line);
+    // The headline goes at the end, then turns round to stand before the fields.
+    let head_at = l.out.len();
+    l.text(2, &headline(head, base_len));
+    let head_len = l.out.len() - head_at;
+    l.out[body_at..].rotate_right(head_len);
     result?;
     Ok(used + 10 + data_len)
 }
@@ -1111,15 +1157,14 @@ fn rr_fields(
             l.number(3, "UDP payload size", size as u64);
         }
         let ext = tvb.u8(start + 4)?;
-        l.field(
-            3,
-            "Higher bits in extended RCODE",
-            format!("0x{ext:02x}").as_bytes(),
-        );
+        l.field_with(3, "Higher bits in extended RCODE", |o| {
+            super::digits::push_hex16(o, ext.into());
+            o.drain(o.len() - 4..o.len() - 2);
+        });
         let version = tvb.u8(start + 5)?;
         l.number(3, "EDNS0 version", version as u64);
         let z = tvb.u16(start + 6)?;
-        l.field(3, "Z", format!("0x{z:04x}").as_bytes());
+        l.field_with(3, "Z", |o| super::digits::push_hex16(o, z));
         l.bits16(
             4,
             z,
@@ -1131,7 +1176,15 @@ fn rr_fields(
                 "Cannot handle DNSSEC security RRs"
             },
         );
-        l.bits16(4, z, 0x7fff, "Reserved", &format!("0x{:04x}", z & 0x7fff));
+        let mut reserved = Vec::with_capacity(6);
+        super::digits::push_hex16(&mut reserved, z & 0x7fff);
+        l.bits16(
+            4,
+            z,
+            0x7fff,
+            "Reserved",
+            std::str::from_utf8(&reserved).unwrap_or_default(),
+        );
         l.number(3, "Data length", data_len as u64);
         if data_len > 0 {
             opt_options(tvb, data, data_len, l)?;
@@ -1201,19 +1254,17 @@ fn rr_fields(
     match rtype {
         1 => {
             let a = tvb.bytes(data, 4)?;
-            let mut text = Vec::new();
-            push_ipv4(&mut text, [a[0], a[1], a[2], a[3]]);
             head.extend_from_slice(b", addr ");
-            head.extend_from_slice(&text);
-            l.field(3, "Address", &text);
+            let at = head.len();
+            push_ipv4(head, [a[0], a[1], a[2], a[3]]);
+            l.field(3, "Address", &head[at..]);
         }
         28 => {
             let a = tvb.bytes(data, 16)?;
-            let mut text = Vec::new();
-            push_ipv6(&mut text, a.try_into().unwrap_or([0; 16]));
             head.extend_from_slice(b", addr ");
-            head.extend_from_slice(&text);
-            l.field(3, "AAAA Address", &text);
+            let at = head.len();
+            push_ipv6(head, a.try_into().unwrap_or([0; 16]));
+            l.field(3, "AAAA Address", &head[at..]);
         }
         2 => {
             name_field(l, data, "Name Server", ", ns ", head)?;
@@ -1305,11 +1356,20 @@ fn rr_fields(
                     "EUI64 Address"
                 },
                 |o| {
+                    let start = o.len();
                     for (i, b) in bytes.iter().enumerate() {
                         if i > 0 {
                             o.push(b':');
                         }
                         let _ = write!(o, "{b:02x}");
+                    }
+                    // An EUI-64 is shown as its resolved name and the address; unresolved,
+                    // the name is the address again.
+                    if rtype == 109 {
+                        let address = o[start..].to_vec();
+                        o.extend_from_slice(b" (");
+                        o.extend_from_slice(&address);
+                        o.push(b')');
                     }
                 },
             );
@@ -1361,15 +1421,7 @@ fn rr_fields(
             head.extend_from_slice(&address);
             l.field(3, "Address", &address);
             let protocol = tvb.u8(data + 4)?;
-            // The common IP protocol numbers of Wireshark's ipproto table.
-            let protocol_name = match protocol {
-                1 => "ICMP",
-                6 => "TCP",
-                17 => "UDP",
-                58 => "ICMPv6",
-                132 => "SCTP",
-                _ => "Unknown",
-            };
+            let protocol_name = ip_protocol_name(protocol).unwrap_or("Unknown");
             l.field(
                 3,
                 "Protocol",
@@ -1450,7 +1502,7 @@ fn rr_fields(
             l.bits(
                 4,
                 8,
-                u16::from(flags),
+                u32::from(flags),
                 0x80,
                 "Issuer Critical",
                 if flags & 0x80 != 0 {
@@ -1462,7 +1514,11 @@ fn rr_fields(
             let tag_len = usize::from(tvb.u8(data + 1)?);
             let tag = tvb.bytes(data + 2, tag_len)?;
             let value_len = usize::from((data_len as u16).wrapping_sub(tag_len as u16 + 2));
-            let value = ascii_field(tvb.bytes(data + 2 + tag_len, value_len)?);
+            // Read as ASCII, then formatted as text over as many bytes as it had (a
+            // replacement character takes three bytes, a NUL is shown escaped).
+            let raw = tvb.bytes(data + 2 + tag_len, value_len)?;
+            let mut value = Vec::new();
+            format_text(&ascii_text(raw)[..raw.len()], &mut value);
             let tag_text = ascii_text(tag);
             let label = if strncmp_equal(&tag_text, b"issue", tag_len) {
                 "Issue"
@@ -1564,6 +1620,7 @@ fn rr_fields(
             let hash_len = usize::from(tvb.u8(hash_at)?);
             l.number(3, "Hash length", hash_len as u64);
             if hash_len > 0 {
+                tvb.bytes(hash_at + 1, super::info::base32_read_len(hash_len))?;
                 let hash = tvb.bytes(hash_at + 1, hash_len)?;
                 let mut text = String::new();
                 crate::dns::view::dig::push_base32hex(&mut text, hash);
@@ -1610,14 +1667,18 @@ fn rr_fields(
             let cpu = tvb.bytes(data + 1, cpu_len)?;
             let os_len = usize::from(tvb.u8(data + 1 + cpu_len)?);
             let os = tvb.bytes(data + 2 + cpu_len, os_len)?;
-            head.extend_from_slice(b", CPU ");
-            head.extend_from_slice(&cut_bytes(ascii_text(cpu), cpu_len));
-            head.extend_from_slice(b", OS ");
-            head.extend_from_slice(&cut_bytes(ascii_text(os), os_len));
+            // The headline takes each string as C's `%.*s` does: to its length or its
+            // first NUL.
+            for (word, text, len) in [(&b", CPU "[..], cpu, cpu_len), (b", OS ", os, os_len)] {
+                let shown = cut_bytes(ascii_text(text), len);
+                let end = shown.iter().position(|&b| b == 0).unwrap_or(shown.len());
+                head.extend_from_slice(word);
+                head.extend_from_slice(&shown[..end]);
+            }
             l.number(3, "CPU Length", cpu_len as u64);
-            l.field(3, "CPU", &ascii_field(cpu));
+            l.string_item(3, "CPU", cpu);
             l.number(3, "OS Length", os_len as u64);
-            l.field(3, "OS", &ascii_field(os));
+            l.string_item(3, "OS", os);
         }
         24 | 46 => {
             let rest = data_len as i64 - 18;
@@ -1638,12 +1699,12 @@ fn rr_fields(
             l.field(
                 3,
                 "Signature Expiration",
-                absolute_time(u32_at(tvb, data + 8)?).as_bytes(),
+                absolute_time(u32_at(tvb, data + 8)?.into()).as_bytes(),
             );
             l.field(
                 3,
                 "Signature Inception",
-                absolute_time(u32_at(tvb, data + 12)?).as_bytes(),
+                absolute_time(u32_at(tvb, data + 12)?.into()).as_bytes(),
             );
             l.number(3, "Key Tag", (tvb.u16(data + 16)?) as u64);
             let used = expand_name(tvb, data + 18, name)?;
@@ -1675,12 +1736,13 @@ fn rr_fields(
             let yes = |m: u16| if flags & m != 0 { "Yes" } else { "No" };
             l.bits16(4, flags, 0x0080, "Key Revoked", yes(0x0080));
             l.bits16(4, flags, 0x0001, "Key Signing Key", yes(0x0001));
+            // A masked hex field shows its value shifted down to the mask's lowest bit.
             l.bits16(
                 4,
                 flags,
                 0xfe7e,
                 "Key Signing Key",
-                &format!("0x{:04x}", flags & 0xfe7e),
+                &format!("0x{:04x}", (flags & 0xfe7e) >> 1),
             );
             l.number(3, "Protocol", (tvb.u8(data + 2)?) as u64);
             let algorithm = tvb.u8(data + 3)?;
@@ -1727,6 +1789,546 @@ fn rr_fields(
             let used = name_field(l, data, "Next Domain Name", ", next domain name ", head)?;
             type_bitmap(tvb, data + used, data_len as i64 - used as i64, l)?;
         }
+        19 => {
+            let len = usize::from(tvb.u8(data)?);
+            l.number(3, "Length", len as u64);
+            l.string_item(3, "PSDN-Address", tvb.bytes(data + 1, len)?);
+        }
+        20 => {
+            let len = usize::from(tvb.u8(data)?);
+            l.number(3, "Length", len as u64);
+            l.string_item(3, "ISDN Address", tvb.bytes(data + 1, len)?);
+            // The subaddress is optional: read when more than a byte is left.
+            if data_len as i64 - 1 - len as i64 > 1 {
+                let at = data + 1 + len;
+                let sa_len = usize::from(tvb.u8(at)?);
+                l.number(3, "Length", sa_len as u64);
+                l.string_item(3, "Sub Address", tvb.bytes(at + 1, sa_len)?);
+            }
+        }
+        22 => l.field(3, "NSAP Data", &hex_field(tvb.bytes(data, data_len)?)),
+        25 => {
+            let flags = tvb.u16(data)?;
+            l.field_with(3, "Flags", |o| super::digits::push_hex16(o, flags));
+            let bit = |mask: u16, (yes, no): (&'static str, &'static str)| {
+                if flags & mask != 0 {
+                    yes
+                } else {
+                    no
+                }
+            };
+            const NOT_ALLOWED: (&str, &str) = ("Not Allowed", "Allowed");
+            const YES_NO: (&str, &str) = ("Yes", "No");
+            const VALID: (&str, &str) = ("Valid", "Invalid");
+            l.bits16(
+                4,
+                flags,
+                0x8000,
+                "Key allowed for authentication",
+                bit(0x8000, NOT_ALLOWED),
+            );
+            l.bits16(
+                4,
+                flags,
+                0x4000,
+                "Key allowed for confidentiality",
+                bit(0x4000, NOT_ALLOWED),
+            );
+            // Both set means "no key": the other flags are not shown then.
+            if flags & 0xc000 != 0xc000 {
+                let required = ("Experimental or optional", "Required");
+                l.bits16(4, flags, 0x2000, "Key required", bit(0x2000, required));
+                l.bits16(
+                    4,
+                    flags,
+                    0x0400,
+                    "Key is associated with a user",
+                    bit(0x0400, YES_NO),
+                );
+                l.bits16(
+                    4,
+                    flags,
+                    0x0200,
+                    "Key is associated with the named entity",
+                    bit(0x0200, YES_NO),
+                );
+                l.bits16(4, flags, 0x0080, "Key use with IPSEC", bit(0x0080, VALID));
+                l.bits16(
+                    4,
+                    flags,
+                    0x0040,
+                    "Key use with MIME security multiparts",
+                    bit(0x0040, VALID),
+                );
+                l.bits16(4, flags, 0x000f, "Signatory", &(flags & 0xf).to_string());
+            }
+            l.number(3, "Protocol", tvb.u8(data + 2)?.into());
+            let algorithm = tvb.u8(data + 3)?;
+            l.field(3, "Algorithm", algorithm_value(algorithm).as_bytes());
+            if data_len >= 4 {
+                let key_id = key_id(tvb.bytes(data, data_len)?, algorithm);
+                l.generated_number(3, "Key ID", key_id.into());
+            } else {
+                l.expert(
+                    3,
+                    "Warning",
+                    "Protocol",
+                    b"Buffer too short to compute a key id",
+                );
+            }
+            rest_bytes(tvb, l, "Public Key", data + 4, data_len as i64 - 4)?;
+        }
+        26 => {
+            l.number(3, "Preference", tvb.u16(data)?.into());
+            let used = expand_name(tvb, data + 2, name)?;
+            l.field(3, "MAP822", &name_text(name));
+            expand_name(tvb, data + 2 + used, name)?;
+            l.field(3, "MAPX400", &name_text(name));
+        }
+        27 => {
+            let mut at = data;
+            for (length, label) in [
+                ("Longitude length", "Longitude"),
+                ("Latitude length", "Latitude"),
+                ("Altitude length", "Altitude"),
+            ] {
+                let len = usize::from(tvb.u8(at)?);
+                l.number(3, length, len as u64);
+                l.string_item(3, label, tvb.bytes(at + 1, len)?);
+                at += 1 + len;
+            }
+        }
+        30 => {
+            let used = name_field(l, data, "Next Domain Name", ", next domain name ", head)?;
+            // One bit per type from type 0, to the record's end (or past it, to an
+            // exception, when the name overran the record).
+            let mut rest = data_len as i64 - used as i64;
+            let mut at = data + used;
+            let mut rtype = 0u32;
+            while rest != 0 {
+                let bits = tvb.u8(at)?;
+                for i in 0..8 {
+                    if bits & (0x80 >> i) != 0 {
+                        bitmap_type_line(l, rtype as u16);
+                    }
+                    rtype += 1;
+                }
+                at += 1;
+                rest -= 1;
+            }
+        }
+        37 => {
+            let cert_type = tvb.u16(data)?;
+            let cert_name = match cert_type {
+                1 => Some("PKIX"),
+                2 => Some("SPKI"),
+                3 => Some("PGP"),
+                4 => Some("IPKIX"),
+                5 => Some("ISPKI"),
+                6 => Some("IPGP"),
+                7 => Some("ACPKIX"),
+                8 => Some("IACPKIX"),
+                253 => Some("Private, URI"),
+                254 => Some("Private, OID"),
+                _ => None,
+            };
+            l.field(3, "Type", &named(cert_name, cert_type.into()));
+            let tag = tvb.u16(data + 2)?;
+            l.field_with(3, "Key Tag", |o| super::digits::push_hex16(o, tag));
+            l.field(
+                3,
+                "Algorithm",
+                algorithm_value(tvb.u8(data + 4)?).as_bytes(),
+            );
+            rest_bytes(
+                tvb,
+                l,
+                "Certificate (or CRL)",
+                data + 5,
+                data_len as i64 - 5,
+            )?;
+        }
+        38 => {
+            let prefix_len = tvb.u8(data)?;
+            let suffix_len = 128u16.wrapping_sub(prefix_len.into());
+            let octets = if suffix_len == 0 {
+                0
+            } else {
+                usize::from((suffix_len - 1) / 8 + 1)
+            };
+            // The suffix fills the address from its end (all 16 bytes are read when the
+            // prefix length is over 128).
+            let mut suffix = [0u8; 16];
+            let read = octets.min(16);
+            suffix[16 - read..].copy_from_slice(tvb.bytes(data + 1, read)?);
+            let (prefix_name, name_used) = if prefix_len > 0 {
+                let used = expand_name(tvb, data + 1 + read, name)?;
+                (name_text(name), used)
+            } else {
+                (Vec::new(), 0)
+            };
+            l.number(3, "Prefix len", prefix_len.into());
+            let mut address = Vec::new();
+            push_ipv6(&mut address, suffix);
+            // An address item is not checked against the message's end; a string
+            // item is (where the name would be after the suffix's stated length).
+            if suffix_len != 0 {
+                l.field(3, "Address Suffix", &address);
+            }
+            if prefix_len > 0 {
+                tvb.bytes(data + 1 + octets, name_used)?;
+                l.field(3, "Prefix name", &prefix_name);
+            }
+            head.extend_from_slice(b", addr ");
+            super::digits::push_u64(head, prefix_len.into());
+            head.push(b' ');
+            head.extend_from_slice(&address);
+            head.push(b' ');
+            head.extend_from_slice(&prefix_name);
+        }
+        42 => {
+            let mut rest = data_len as i64;
+            let mut at = data;
+            while rest > 1 {
+                let family = tvb.u16(at)?;
+                let family_name = match family {
+                    1 => Some("IPv4"),
+                    2 => Some("IPv6"),
+                    _ => None,
+                };
+                l.field(3, "Address Family", &named(family_name, family.into()));
+                l.number(3, "Prefix Length", tvb.u8(at + 2)?.into());
+                let byte = tvb.u8(at + 3)?;
+                let negation = if byte & 0x80 != 0 {
+                    "Yes (!)"
+                } else {
+                    "No (0)"
+                };
+                l.bits(3, 8, byte.into(), 0x80, "Negation Flag", negation);
+                let len = usize::from(byte & 0x7f);
+                l.bits(3, 8, byte.into(), 0x7f, "Address Length", &len.to_string());
+                at += 4;
+                rest -= 4;
+                let part = tvb.bytes(at, len)?;
+                if family == 1 && len <= 4 {
+                    let mut a = [0u8; 4];
+                    a[..len].copy_from_slice(part);
+                    l.field_with(3, "Address", |o| push_ipv4(o, a));
+                } else if family == 2 && len <= 16 {
+                    let mut a = [0u8; 16];
+                    a[..len].copy_from_slice(part);
+                    l.field_with(3, "Address", |o| push_ipv6(o, a));
+                } else {
+                    l.field(3, "Address", &hex_field(part));
+                }
+                at += len;
+                rest -= len as i64;
+            }
+        }
+        45 => {
+            l.number(3, "Gateway Precedence", tvb.u8(data)?.into());
+            let gateway_type = tvb.u8(data + 1)?;
+            let type_name = match gateway_type {
+                0 => Some("No Gateway"),
+                1 => Some("IPv4 Gateway"),
+                2 => Some("IPv6 Gateway"),
+                3 => Some("DNS Gateway"),
+                _ => None,
+            };
+            l.field(3, "Gateway Type", &named(type_name, gateway_type.into()));
+            let algorithm = tvb.u8(data + 2)?;
+            let algorithm_name = match algorithm {
+                1 => Some("DSA"),
+                2 => Some("RSA"),
+                _ => None,
+            };
+            l.field(
+                3,
+                "Gateway Algorithm",
+                &named(algorithm_name, algorithm.into()),
+            );
+            let mut at = data + 3;
+            match gateway_type {
+                1 => {
+                    let a = tvb.bytes(at, 4)?;
+                    l.field_with(3, "IPv4 Gateway", |o| {
+                        push_ipv4(o, [a[0], a[1], a[2], a[3]])
+                    });
+                    at += 4;
+                }
+                2 => {
+                    let a = tvb.bytes(at, 16)?;
+                    l.field_with(3, "IPv6 Gateway", |o| {
+                        push_ipv6(o, a.try_into().unwrap_or([0; 16]))
+                    });
+                    at += 16;
+                }
+                3 => {
+                    at += expand_name(tvb, at, name)?;
+                    l.field(3, "DNS Gateway", &name_text(name));
+                }
+                _ => {}
+            }
+            rest_bytes(
+                tvb,
+                l,
+                "Public Key",
+                at,
+                (data + data_len) as i64 - at as i64,
+            )?;
+        }
+        49 => l.field(3, "DHCID Data", &hex_field(tvb.bytes(data, data_len)?)),
+        23 => {
+            expand_name(tvb, data, name)?;
+            l.field(3, "Owner", &name_text(name));
+        }
+        52 => {
+            let usage = tvb.u8(data)?;
+            let usage_name = match usage {
+                0 => Some("CA constraint (PKIX-TA)"),
+                1 => Some("Service certificate constraint (PKIX-EE)"),
+                2 => Some("Trust anchor assertion (DANE-TA)"),
+                3 => Some("Domain-issued certificate (DANE-EE)"),
+                _ => None,
+            };
+            l.field(3, "Certificate Usage", &named(usage_name, usage.into()));
+            let selector = tvb.u8(data + 1)?;
+            let selector_name = match selector {
+                0 => Some("Full certificate (Cert)"),
+                1 => Some("SubjectPublicKeyInfo (SPKI)"),
+                _ => None,
+            };
+            l.field(3, "Selector", &named(selector_name, selector.into()));
+            let matching = tvb.u8(data + 2)?;
+            let matching_name = match matching {
+                0 => Some("No Hash Used (Full)"),
+                1 => Some("256 bit hash by SHA2 (SHA2-256)"),
+                2 => Some("512 bit hash by SHA2 (SHA2-512)"),
+                _ => None,
+            };
+            l.field(3, "Matching Type", &named(matching_name, matching.into()));
+            let len = data_len.checked_sub(3).ok_or(OutOfBounds::Malformed)?;
+            l.field(
+                3,
+                "Certificate Association Data",
+                &hex_field(tvb.bytes(data + 3, len)?),
+            );
+        }
+        55 => {
+            let hit_len = usize::from(tvb.u8(data)?);
+            l.number(3, "HIT length", hit_len as u64);
+            let algorithm = tvb.u8(data + 1)?;
+            let algorithm_name = match algorithm {
+                0 => Some("Reserved"),
+                1 => Some("DSA"),
+                2 => Some("RSA"),
+                _ => None,
+            };
+            // tshark's label for the algorithm is "HIT length" too.
+            l.field(3, "HIT length", &named(algorithm_name, algorithm.into()));
+            let pk_len = usize::from(tvb.u16(data + 2)?);
+            l.number(3, "PK length", pk_len as u64);
+            let mut at = data + 4;
+            l.field(3, "Host Identity Tag", &hex_field(tvb.bytes(at, hit_len)?));
+            at += hit_len;
+            l.field(3, "HIP Public Key", &hex_field(tvb.bytes(at, pk_len)?));
+            at += pk_len;
+            let mut rest = data_len as i64 - 4 - hit_len as i64 - pk_len as i64;
+            while rest > 1 {
+                let used = expand_name(tvb, at, name)?;
+                l.field(3, "Rendezvous Server", &name_text(name));
+                at += used;
+                rest -= used as i64;
+            }
+        }
+        61 => l.string_item(3, "OpenPGP Key", tvb.bytes(data, data_len)?),
+        62 => {
+            l.number(3, "SOA", u32_at(tvb, data)?.into());
+            let flags = tvb.u16(data + 4)?;
+            l.field_with(3, "Flags", |o| super::digits::push_hex16(o, flags));
+            let truth = |mask: u16| if flags & mask != 0 { "True" } else { "False" };
+            l.bits16(4, flags, 0x0001, "immediate", truth(0x0001));
+            l.bits16(4, flags, 0x0002, "soaminimum", truth(0x0002));
+            let rest = data_len as i64 - 6;
+            let len = usize::try_from(rest).map_err(|_| OutOfBounds::Malformed)?;
+            l.field(3, "Type Bitmap", &hex_field(tvb.bytes(data + 6, len)?));
+            type_bitmap(tvb, data + 6, rest, l)?;
+        }
+        63 => {
+            l.number(3, "Serial", u32_at(tvb, data)?.into());
+            let scheme = tvb.u8(data + 4)?;
+            let scheme_name = match scheme {
+                1 => "SIMPLE",
+                2..=239 => "Unassigned",
+                240..=254 => "Private Use",
+                _ => "Reserved",
+            };
+            l.field(3, "Scheme", &named(Some(scheme_name), scheme.into()));
+            let algorithm = tvb.u8(data + 5)?;
+            let algorithm_name = match algorithm {
+                1 => "SHA-384",
+                2 => "SHA-512",
+                3..=239 => "Unassigned",
+                240..=254 => "Private Use",
+                _ => "Reserved",
+            };
+            l.field(
+                3,
+                "Hash Algorithm",
+                &named(Some(algorithm_name), algorithm.into()),
+            );
+            let len = data_len.checked_sub(6).ok_or(OutOfBounds::Malformed)?;
+            l.field(3, "Digest", &hex_field(tvb.bytes(data + 6, len)?));
+        }
+        249 => {
+            let used = expand_name(tvb, data, name)?;
+            l.field(3, "Algorithm name", &name_text(name));
+            let mut at = data + used;
+            l.field(
+                3,
+                "Signature Inception",
+                absolute_time(u32_at(tvb, at)?.into()).as_bytes(),
+            );
+            l.field(
+                3,
+                "Signature Expiration",
+                absolute_time(u32_at(tvb, at + 4)?.into()).as_bytes(),
+            );
+            let mode = tvb.u16(at + 8)?;
+            let mode_name = match mode {
+                1 => Some("Server assigned"),
+                2 => Some("Diffie Hellman"),
+                3 => Some("GSSAPI"),
+                4 => Some("Resolver assigned"),
+                5 => Some("Delete"),
+                _ => None,
+            };
+            l.field(3, "Mode", &named(mode_name, mode.into()));
+            let error = tvb.u16(at + 10)?;
+            l.field(3, "Error", &named(rcode_name(error), error.into()));
+            let key_len = usize::from(tvb.u16(at + 12)?);
+            l.number(3, "Key Size", key_len as u64);
+            at += 14;
+            if key_len != 0 {
+                // In GSS-API mode tshark hands the key to its GSS-API or NTLMSSP
+                // dissector (not reproduced here).
+                l.field(3, "Key Data", &hex_field(tvb.bytes(at, key_len)?));
+                at += key_len;
+            }
+            let other_len = usize::from(tvb.u16(at)?);
+            l.number(3, "Other Size", other_len as u64);
+            if other_len != 0 {
+                l.field(3, "Other Data", &hex_field(tvb.bytes(at + 2, other_len)?));
+            }
+        }
+        250 => {
+            let used = expand_name(tvb, data, name)?;
+            let algorithm = name_text(name);
+            l.field(3, "Algorithm Name", &algorithm);
+            let mut at = data + used;
+            let time = tvb.bytes(at, 6)?;
+            let secs = time.iter().fold(0u64, |v, &b| v << 8 | u64::from(b));
+            let mut signed = absolute_time(secs).into_bytes();
+            if time[0] != 0 || time[1] != 0 {
+                signed.extend_from_slice(b" (high bits set)");
+            }
+            l.field(3, "Time Signed", &signed);
+            l.number(3, "Fudge", tvb.u16(at + 6)?.into());
+            let mac_len = usize::from(tvb.u16(at + 8)?);
+            l.number(3, "MAC Size", mac_len as u64);
+            at += 10;
+            if mac_len != 0 {
+                // The MAC's item is cut to what the message holds, never an error.
+                l.text(3, b"MAC");
+                // The one MAC dissector tshark has is GSS-API's, for this algorithm.
+                if name[..] != b"gss.microsoft.com"[..] {
+                    let mut note = b"No dissector for algorithm:".to_vec();
+                    note.extend_from_slice(name);
+                    l.expert(4, "Warning", "Undecoded", &note);
+                }
+                at += mac_len;
+            }
+            l.number(3, "Original Id", tvb.u16(at)?.into());
+            let error = tvb.u16(at + 2)?;
+            l.field(3, "Error", &named(rcode_name(error), error.into()));
+            let other_len = usize::from(tvb.u16(at + 4)?);
+            l.number(3, "Other Len", other_len as u64);
+            if other_len != 0 {
+                l.field(3, "Other Data", &hex_field(tvb.bytes(at + 6, other_len)?));
+            }
+        }
+        65281 | 65282 => {
+            let flag = u32_at(tvb, data)?;
+            let local = if flag & 1 != 0 { "True" } else { "False" };
+            l.bits(3, 32, flag, 1, "Local Flag", local);
+            l.number(3, "Lookup timeout", u32_at(tvb, data + 4)?.into());
+            l.number(3, "Cache timeout", u32_at(tvb, data + 8)?.into());
+            if rtype == 65282 {
+                name_field(
+                    l,
+                    data + 12,
+                    "Name Result Domain",
+                    ", name result domain ",
+                    head,
+                )?;
+            } else {
+                let mut servers = u32_at(tvb, data + 12)?;
+                l.number(3, "Number of WINS servers", servers.into());
+                // Until the record or the count runs out (the record may run out past
+                // zero: then the count decides).
+                let mut rest = data_len as i64 - 16;
+                let mut at = data + 16;
+                while rest != 0 && servers != 0 {
+                    let a = tvb.bytes(at, 4)?;
+                    l.field_with(3, "WINS Server Address", |o| {
+                        push_ipv4(o, [a[0], a[1], a[2], a[3]])
+                    });
+                    at += 4;
+                    rest -= 4;
+                    servers -= 1;
+                }
+            }
+        }
+        65422 => {
+            let version = tvb.u8(data)?;
+            let version_name = match version {
+                4 => Some("IPv4"),
+                6 => Some("IPv6"),
+                _ => None,
+            };
+            l.field(3, "IP Version", &named(version_name, version.into()));
+            let address_len = match version {
+                4 => 4,
+                6 => 16,
+                _ => 0,
+            };
+            if address_len > 0 {
+                let protocol = tvb.u8(data + 1)?;
+                l.field(
+                    3,
+                    "Protocol",
+                    &named(ip_protocol_name(protocol), protocol.into()),
+                );
+                let (v4, label_src, label_dst) = if address_len == 4 {
+                    (true, "IPv4 Source", "IPv4 Destination")
+                } else {
+                    (false, "IPv6 Source", "IPv6 Destination")
+                };
+                for (i, label) in [label_src, label_dst].into_iter().enumerate() {
+                    let a = tvb.bytes(data + 2 + i * address_len, address_len)?;
+                    l.field_with(3, label, |o| {
+                        if v4 {
+                            push_ipv4(o, [a[0], a[1], a[2], a[3]])
+                        } else {
+                            push_ipv6(o, a.try_into().unwrap_or([0; 16]))
+                        }
+                    });
+                }
+                let ports = data + 2 + 2 * address_len;
+                l.number(3, "Source port", tvb.u16(ports)?.into());
+                l.number(3, "Destination port", tvb.u16(ports + 2)?.into());
+            }
+        }
         _ => {
             l.expert(
                 3,
@@ -1766,8 +2368,10 @@ fn character_strings(
         if utf8 {
             let end = text.iter().position(|&b| b == 0).unwrap_or(text.len());
             l.field_with(3, label, |o| format_text(&text[..end], o));
+            let converted = String::from_utf8_lossy(text);
+            l.stray_note(3, converted.as_bytes(), text.len());
         } else {
-            l.field(3, label, &ascii_field(text));
+            l.string_item(3, label, text);
         }
         at += len;
         rest -= len as i64;
@@ -1798,7 +2402,7 @@ fn nsec3_fields(tvb: &Tvb<'_>, data: usize, opt_out_bit: bool, l: &mut Lines<'_>
         l.bits(
             4,
             8,
-            u16::from(flags),
+            u32::from(flags),
             1,
             "NSEC3 Opt-out flag",
             if flags & 1 != 0 {
@@ -1976,11 +2580,11 @@ fn key_id(rdata: &[u8], algorithm: u8) -> u16 {
 }
 
 /// A DNSSEC time as tshark shows an absolute time (in UTC): `Dec 29, 2008 11:00:04.000000000 UTC`.
-fn absolute_time(secs: u32) -> String {
+fn absolute_time(secs: u64) -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let (year, month, day) = Timestamp::new(i64::from(secs), 0).date();
+    let (year, month, day) = Timestamp::new(secs as i64, 0).date();
     let of_day = secs % 86_400;
     format!(
         "{} {day:2}, {year} {:02}:{:02}:{:02}.000000000 UTC",
@@ -1989,6 +2593,41 @@ fn absolute_time(secs: u32) -> String {
         of_day / 60 % 60,
         of_day % 60
     )
+}
+
+/// `Name (42)`, or `Unknown (42)` for a value its table does not name (a value_string
+/// field).
+fn named(name: Option<&str>, code: u64) -> Vec<u8> {
+    let mut v = name.unwrap_or("Unknown").as_bytes().to_vec();
+    v.extend_from_slice(b" (");
+    super::digits::push_u64(&mut v, code);
+    v.push(b')');
+    v
+}
+
+/// The bytes left of a record from `at` as one field, when any are left: `len` may be
+/// negative when fields before overran the record (-1 takes what the message has left, as
+/// tshark's "to the end" length; less is an error).
+fn rest_bytes(tvb: &Tvb<'_>, l: &mut Lines<'_>, label: &str, at: usize, len: i64) -> Walk<()> {
+    let len = match len {
+        0 => return Ok(()),
+        -1 => tvb.len().checked_sub(at).ok_or(OutOfBounds::Malformed)?,
+        _ => usize::try_from(len).map_err(|_| OutOfBounds::Malformed)?,
+    };
+    l.field(3, label, &hex_field(tvb.bytes(at, len)?));
+    Ok(())
+}
+
+/// A line of a type bit map: `RR type in bit map: A (Host Address)`.
+fn bitmap_type_line(l: &mut Lines<'_>, code: u16) {
+    l.field_with(3, "RR type in bit map", |o| match type_description(code) {
+        Some(text) => o.extend_from_slice(text.as_bytes()),
+        None => {
+            o.extend_from_slice(b"Unknown (");
+            super::digits::push_u64(o, code.into());
+            o.push(b')');
+        }
+    });
 }
 
 /// NSEC, NSEC3 and CSYNC type bitmaps, a line per type present.
@@ -2003,16 +2642,7 @@ fn type_bitmap(tvb: &Tvb<'_>, mut at: usize, mut rest: i64, l: &mut Lines<'_>) -
             let bits = tvb.u8(at)?;
             for i in 0..8 {
                 if bits & (0x80 >> i) != 0 {
-                    let code = rtype as u16;
-                    l.text(
-                        3,
-                        format!(
-                            "RR type in bit map: {}",
-                            type_description(code)
-                                .map_or_else(|| format!("Unknown ({code})"), str::to_string)
-                        )
-                        .as_bytes(),
-                    );
+                    bitmap_type_line(l, rtype as u16);
                 }
                 rtype += 1;
             }
@@ -2042,6 +2672,14 @@ fn opt_options(tvb: &Tvb<'_>, data: usize, data_len: usize, l: &mut Lines<'_>) -
             None => l.text(3, format!("Option: Unknown ({code})").as_bytes()),
         }
         l.field(4, "Option Code", format!("{name} ({code})").as_bytes());
+        if code == 0x50fa {
+            l.expert(
+                5,
+                "Warning",
+                "Protocol",
+                b"Deprecated opcode. Client subnet OPT assigned as 8.",
+            );
+        }
         l.number(4, "Option Length", len as u64);
         let after_length = l.out.len();
         let value = at + 4;
@@ -2112,7 +2750,7 @@ fn opt_options(tvb: &Tvb<'_>, data: usize, data_len: usize, l: &mut Lines<'_>) -
                 }
             }
             11 if len == 2 => l.number(4, "Timeout", (tvb.u16(value)?) as u64),
-            13 if len > 0 => l.field(4, "Closest Trust Point", &ascii_field(bytes)),
+            13 if len > 0 => l.string_item(4, "Closest Trust Point", bytes),
             15 if len >= 2 => {
                 let info = tvb.u16(value)?;
                 l.field(
@@ -2294,4 +2932,236 @@ fn loc_angle(raw: u32, longitude: bool) -> String {
 /// packet-dns.c's rfc1867_size: metres.
 fn loc_size(byte: u8) -> f64 {
     f64::from(byte >> 4) * 10f64.powi(i32::from(byte & 15)) / 100.0
+}
+
+/// IANA's IP protocol numbers as Wireshark names them (its ipproto table).
+fn ip_protocol_name(protocol: u8) -> Option<&'static str> {
+    Some(match protocol {
+        0 => "IPv6 Hop-by-Hop Option",
+        1 => "ICMP",
+        2 => "IGMP",
+        3 => "GGP",
+        4 => "IPIP",
+        5 => "Stream",
+        6 => "TCP",
+        7 => "CBT",
+        8 => "EGP",
+        9 => "IGRP",
+        10 => "BBN RCC",
+        11 => "Network Voice",
+        12 => "PUP",
+        13 => "ARGUS",
+        14 => "EMCON",
+        15 => "XNET",
+        16 => "CHAOS",
+        17 => "UDP",
+        18 => "Multiplex",
+        19 => "DCN Measurement",
+        20 => "Host Monitoring",
+        21 => "Packet radio",
+        22 => "IDP",
+        23 => "Trunk-1",
+        24 => "Trunk-2",
+        25 => "Leaf-1",
+        26 => "Leaf-2",
+        27 => "Reliable Data",
+        28 => "IRT",
+        29 => "ISO TP4",
+        30 => "Bulk Data",
+        31 => "MFE NSP",
+        32 => "Merit Internodal",
+        33 => "Datagram Congestion Control Protocol",
+        34 => "3rd Party Connect",
+        35 => "Inter-Domain Policy Routing Protocol",
+        36 => "XTP",
+        37 => "Datagram delivery",
+        38 => "Control Message",
+        39 => "TP++",
+        40 => "IL",
+        41 => "IPv6",
+        42 => "Source demand routing",
+        43 => "Routing Header for IPv6",
+        44 => "Fragment Header for IPv6",
+        45 => "Inter-Domain Routing Protocol",
+        46 => "Reservation Protocol",
+        47 => "Generic Routing Encapsulation",
+        48 => "Dynamic source routing",
+        49 => "BNA",
+        50 => "Encap Security Payload",
+        51 => "Authentication Header",
+        52 => "INSLP",
+        53 => "SWIPE",
+        54 => "NBMA ARP",
+        55 => "IP Mobility",
+        56 => "TLSP Kryptonet",
+        57 => "SKIP",
+        58 => "ICMPv6",
+        59 => "No Next Header for IPv6",
+        60 => "Destination Options for IPv6",
+        61 => "any host internal protocol",
+        62 => "Mobile IPv6 (old)",
+        63 => "any local network",
+        64 => "SATNET EXPAK",
+        65 => "Kryptolan",
+        66 => "Remote Virtual Disk",
+        67 => "IPPC",
+        68 => "any distributed file system",
+        69 => "SATNET Monitoring",
+        70 => "VISA",
+        71 => "IPCV",
+        72 => "CPNX",
+        73 => "CPHB",
+        74 => "Wang Span",
+        75 => "Packet Video",
+        76 => "Backroom SATNET Mon",
+        77 => "Sun ND Protocol",
+        78 => "Wideband Mon",
+        79 => "Wideband Expak",
+        80 => "ISO Internet Protocol",
+        81 => "VMTP",
+        82 => "Secure VMTP",
+        83 => "VINES",
+        84 => "TTP",
+        85 => "NSFNET IGP",
+        86 => "Dissimilar Gateway",
+        87 => "TCF",
+        88 => "EIGRP",
+        89 => "OSPF IGP",
+        90 => "Sprite RPC",
+        91 => "Locus ARP",
+        92 => "Multicast Transport",
+        93 => "AX.25 Frames",
+        94 => "IP in IP",
+        95 => "MICP",
+        96 => "Semaphore",
+        97 => "Ether in IP",
+        98 => "ENCAP",
+        99 => "any private encryption scheme",
+        100 => "GMTP",
+        101 => "Ipsilon Flow",
+        102 => "PNNI over IP",
+        103 => "PIM",
+        104 => "ARIS",
+        105 => "SCPS",
+        106 => "QNX",
+        107 => "Active Networks",
+        108 => "IPComp",
+        109 => "Sitara Networks",
+        110 => "Compaq Peer",
+        111 => "IPX IN IP",
+        112 => "VRRP",
+        113 => "PGM",
+        114 => "any 0-hop protocol",
+        115 => "Layer 2 Tunneling",
+        116 => "DDX",
+        117 => "IATP",
+        118 => "STP",
+        119 => "SpectraLink",
+        120 => "UTI",
+        121 => "SMP",
+        122 => "SM",
+        123 => "PTP",
+        124 => "ISIS over IP",
+        125 => "FIRE",
+        126 => "CRTP",
+        127 => "CRUDP",
+        128 => "SSCOPMCE",
+        129 => "IPLT",
+        130 => "Secure Packet",
+        131 => "PIPE",
+        132 => "SCTP",
+        133 => "Fibre Channel",
+        134 => "RSVP E2EI",
+        135 => "Mobile IPv6",
+        136 => "UDPLite",
+        137 => "MPLS in IP",
+        138 => "MANET",
+        139 => "HIP",
+        140 => "Shim6 header",
+        141 => "WESP",
+        142 => "ROHC",
+        143 => "Ethernet",
+        144 => "Unassigned",
+        145 => "Unassigned",
+        146 => "Unassigned",
+        147 => "Unassigned",
+        148 => "Unassigned",
+        149 => "Unassigned",
+        150 => "Unassigned",
+        151 => "Unassigned",
+        152 => "Unassigned",
+        153 => "Unassigned",
+        154 => "Unassigned",
+        155 => "Unassigned",
+        156 => "Unassigned",
+        157 => "Unassigned",
+        158 => "Unassigned",
+        159 => "Unassigned",
+        160 => "Unassigned",
+        161 => "Unassigned",
+        162 => "Unassigned",
+        163 => "Unassigned",
+        164 => "Unassigned",
+        165 => "Unassigned",
+        166 => "Unassigned",
+        167 => "Unassigned",
+        168 => "Unassigned",
+        169 => "Unassigned",
+        170 => "Unassigned",
+        171 => "Unassigned",
+        172 => "Unassigned",
+        173 => "AX/4000 Testframe",
+        174 => "Unassigned",
+        175 => "Unassigned",
+        176 => "Unassigned",
+        177 => "Unassigned",
+        178 => "Unassigned",
+        179 => "Unassigned",
+        180 => "Unassigned",
+        181 => "Unassigned",
+        182 => "Unassigned",
+        183 => "Unassigned",
+        184 => "Unassigned",
+        185 => "Unassigned",
+        186 => "Unassigned",
+        187 => "Unassigned",
+        188 => "Unassigned",
+        189 => "Unassigned",
+        190 => "Unassigned",
+        191 => "Unassigned",
+        192 => "Unassigned",
+        193 => "Unassigned",
+        194 => "Unassigned",
+        195 => "Unassigned",
+        196 => "Unassigned",
+        197 => "Unassigned",
+        198 => "Unassigned",
+        199 => "Unassigned",
+        200 => "Unassigned",
+        201 => "Unassigned",
+        202 => "Unassigned",
+        203 => "Unassigned",
+        204 => "Unassigned",
+        205 => "Unassigned",
+        206 => "Unassigned",
+        207 => "Unassigned",
+        208 => "Unassigned",
+        209 => "Unassigned",
+        210 => "Unassigned",
+        211 => "Unassigned",
+        212 => "Unassigned",
+        213 => "Unassigned",
+        214 => "Unassigned",
+        215 => "Unassigned",
+        216 => "Unassigned",
+        217 => "Unassigned",
+        218 => "Unassigned",
+        219 => "Unassigned",
+        220 => "Unassigned",
+        221 => "Unassigned",
+        222 => "Unassigned",
+        223 => "Unassigned",
+        224 => "Novell NCS Heartbeat",
+        _ => return None,
+    })
 }

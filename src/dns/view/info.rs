@@ -115,6 +115,8 @@ fn opcode_name(opcode: u8, out: &mut Vec<u8>) {
     }
 }
 
+/// packet-dns.c's rcode_vals (16 and up are met only in TSIG and TKEY error fields: the
+/// header's code has four bits).
 pub(super) fn rcode_name(rcode: u16) -> Option<&'static str> {
     Some(match rcode {
         0 => "No error",
@@ -129,6 +131,14 @@ pub(super) fn rcode_name(rcode: u16) -> Option<&'static str> {
         9 => "Not authoritative",
         10 => "Name out of zone",
         11 => "DSO-Type not implemented",
+        16 => "Bad OPT Version or TSIG Signature Failure",
+        17 => "Key not recognized",
+        18 => "Signature out of time window",
+        19 => "Bad TKEY Mode",
+        20 => "Duplicate key name",
+        21 => "Algorithm not supported",
+        22 => "Bad Truncation",
+        23 => "Bad/missing Server Cookie",
         _ => return None,
     })
 }
@@ -647,10 +657,15 @@ fn walk_record(
             let cpu = tvb.bytes(data + 1, cpu_len)?;
             let os_len = usize::from(tvb.u8(data + 1 + cpu_len)?);
             let os = tvb.bytes(data + 2 + cpu_len, os_len)?;
-            out.push(b' ');
-            push_ascii(cpu, out);
-            out.push(b' ');
-            push_ascii(os, out);
+            // Each as C's `%.*s`: the ASCII-read string to its length or first NUL.
+            for text in [cpu, os] {
+                let mut read = Vec::with_capacity(text.len());
+                push_ascii(text, &mut read);
+                read.truncate(text.len());
+                let end = read.iter().position(|&b| b == 0).unwrap_or(read.len());
+                out.push(b' ');
+                out.extend_from_slice(&read[..end]);
+            }
         }
         15 | 36 => {
             let preference = tvb.u16(data)?;
@@ -690,22 +705,23 @@ fn walk_record(
         }
         38 => {
             let prefix_len = tvb.u8(data)?;
-            let suffix_len = 128 - i32::from(prefix_len);
-            let octets = if suffix_len > 0 {
-                ((suffix_len - 1) / 8 + 1) as usize
-            } else {
+            // Wireshark's suffix length is unsigned 16-bit: a prefix over 128 wraps it
+            // to thousands of octets, of which it reads the 16 of an address.
+            let suffix_len = 128u16.wrapping_sub(prefix_len.into());
+            let octets = if suffix_len == 0 {
                 0
+            } else {
+                usize::from((suffix_len - 1) / 8 + 1)
             };
+            let read = octets.min(16);
             let mut suffix = [0u8; 16];
-            let first = 16usize.saturating_sub(octets);
-            for (i, byte) in suffix.iter_mut().enumerate().skip(first) {
-                *byte = tvb.u8(data + 1 + i - first)?;
-            }
-            if prefix_len > 0 {
-                expand_name(tvb, data + 1 + octets.min(16), n)?;
+            suffix[16 - read..].copy_from_slice(tvb.bytes(data + 1, read)?);
+            let name_used = if prefix_len > 0 {
+                expand_name(tvb, data + 1 + read, n)?
             } else {
                 n.set(b"");
-            }
+                0
+            };
             let name = &*n;
             out.push(b' ');
             push_u64(out, u64::from(prefix_len));
@@ -713,6 +729,11 @@ fn walk_record(
             push_ipv6(out, suffix);
             out.push(b' ');
             format_text(name, out);
+            // The tree's name item sits after the suffix's stated length: past the
+            // message's end when that length wrapped.
+            if prefix_len > 0 {
+                tvb.bytes(data + 1 + octets, name_used)?;
+            }
         }
         // TXT and SPF: character-strings until RDLENGTH is used up, exactly (a length
         // that overshoots makes Wireshark read on until the message ends).
@@ -799,7 +820,7 @@ fn walk_record(
             let salt = usize::from(tvb.u8(data + 4)?);
             tvb.bytes(data + 5, salt)?;
             let hash = usize::from(tvb.u8(data + 5 + salt)?);
-            tvb.bytes(data + 6 + salt, hash)?;
+            tvb.bytes(data + 6 + salt, base32_read_len(hash))?;
             let head = 6 + salt + hash;
             walk_type_bitmap(tvb, data + head, data_len as i64 - head as i64)?;
         }
@@ -812,7 +833,7 @@ fn walk_record(
         249 => {
             let mut at = data + skip_name(tvb, data, n)?;
             tvb.bytes(at, 12)?;
-            at += 10;
+            at += 12;
             for _ in 0..2 {
                 let len = usize::from(tvb.u16(at)?);
                 tvb.bytes(at + 2, len)?;
@@ -849,6 +870,12 @@ fn walk_record(
             tvb.bytes(data, 12)?;
             name_at(tvb, data + 12, n, out)?;
         }
+        // XPF: IP version, then protocol, addresses and ports for versions 4 and 6.
+        65422 => match tvb.u8(data)? {
+            4 => drop(tvb.bytes(data + 1, 13)?),
+            6 => drop(tvb.bytes(data + 1, 37)?),
+            _ => {}
+        },
         // CAA: flags, tag length, tag, then a value whose 16-bit length wraps when the
         // tag claims more than RDLENGTH holds.
         257 => {
@@ -869,6 +896,13 @@ fn walk_record(
 
 /// An NSEC-style type bitmap as Wireshark walks it: (window, length, bits) blocks until
 /// the remaining length is exactly used up (one that overshoots reads on to the end).
+/// The bytes Wireshark reads to write a hash of `len` bytes in base32: five bits at a
+/// time from each multiple of five bits inside the hash, the last group reaching into
+/// the byte after it when eight times `len` is not a multiple of five.
+pub(super) fn base32_read_len(len: usize) -> usize {
+    ((len * 8).div_ceil(5) * 5).div_ceil(8)
+}
+
 fn walk_type_bitmap(tvb: &Tvb<'_>, mut at: usize, mut rest: i64) -> Walk<()> {
     while rest != 0 {
         tvb.u8(at)?;
