@@ -265,18 +265,11 @@ fn values_that_cannot_be_honoured_are_refused_or_honoured_exactly() {
 #[test]
 fn csv_rows_always_have_the_header_s_fields() {
     // Messages shorter than a header, malformed ones and whole ones, over UDP port 53.
-    use pcaptool::capture::{CaptureWriter, LinkType, OutputFormat, Timestamp, TsResolution};
+    use pcaptool::capture::Timestamp;
     use pcaptool::packet::{build_frame, IpSpec, LinkSpec, Mac, Transport};
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("short.pcap");
-    let file = std::fs::File::create(&path).unwrap();
-    let mut w = CaptureWriter::new(
-        file,
-        OutputFormat::Pcap,
-        TsResolution::Micro,
-        LinkType::ETHERNET,
-        65535,
-    );
+    let mut w = common::generate::ethernet_pcap(&path);
     let link = LinkSpec {
         src_mac: Mac([2, 0, 0, 0, 0, 1]),
         dst_mac: Mac([2, 0, 0, 0, 0, 2]),

@@ -36,6 +36,9 @@ const PCAPNG_EPB: u32 = 0x0000_0006;
 const PCAPNG_OPT_END: u16 = 0;
 const PCAPNG_OPT_IF_TSRESOL: u16 = 9;
 const PCAPNG_OPT_IF_TSOFFSET: u16 = 14;
+const PCAPNG_OPT_IF_NAME: u16 = 2;
+const PCAPNG_OPT_IF_DESCRIPTION: u16 = 3;
+const PCAPNG_OPT_IF_HARDWARE: u16 = 15;
 const SNOOP_MAGIC: &[u8; 8] = b"snoop\0\0\0";
 const SNOOP_HEADER_LEN: usize = 16;
 const SNOOP_RECORD_HEADER_LEN: usize = 24;
@@ -820,10 +823,10 @@ fn parse_idb(body: &[u8], be: bool) -> Result<Interface, (String, usize)> {
 
 /// Calls `f(code, value)` for each option until opt_endofopt or the end; an option
 /// running past the end is an error (offset into `options`).
-fn walk_options(
-    options: &[u8],
+fn walk_options<'a>(
+    options: &'a [u8],
     be: bool,
-    mut f: impl FnMut(u16, &[u8]),
+    mut f: impl FnMut(u16, &'a [u8]),
 ) -> Result<(), (String, usize)> {
     let mut at = 0;
     while at + 4 <= options.len() {
@@ -893,6 +896,46 @@ pub fn pcapng_blocks(
         at += len;
         Some(at - len..at)
     })
+}
+
+/// The name of each interface that a pcapng section header (as [`Record::header`]
+/// holds it: the section header block, then the interface descriptions read so far)
+/// describes, in order: its `if_name`, else its `if_description`, else its
+/// `if_hardware` (as Wireshark names an interface); `None` for an interface with none of
+/// them. Empty for any other header (pcap, snoop).
+///
+/// ```
+/// let mut header = Vec::new();
+/// pcaptool::capture::push_section_header(&mut header);
+/// use pcaptool::capture::{push_interface, LinkType, TsResolution};
+/// push_interface(&mut header, LinkType::ETHERNET, 65535, TsResolution::Micro);
+/// assert_eq!(pcaptool::capture::pcapng_interface_names(&header), [None]);
+/// ```
+pub fn pcapng_interface_names(header: &[u8]) -> Vec<Option<&[u8]>> {
+    if header.len() < 12 || u32_at(header, 0, false) != PCAPNG_SHB {
+        return Vec::new();
+    }
+    let be = pcapng_big_endian(header);
+    pcapng_blocks(header, be, 0)
+        .filter(|block| u32_at(header, block.start, be) == PCAPNG_IDB)
+        .map(|block| {
+            let body = header
+                .get(block.start + 8..block.end - 4)
+                .unwrap_or_default();
+            let mut found: [Option<&[u8]>; 3] = [None; 3];
+            let options = body.get(8..).unwrap_or_default();
+            let _ = walk_options(options, be, |code, value| {
+                let slot = match code {
+                    PCAPNG_OPT_IF_NAME => 0,
+                    PCAPNG_OPT_IF_DESCRIPTION => 1,
+                    PCAPNG_OPT_IF_HARDWARE => 2,
+                    _ => return,
+                };
+                found[slot].get_or_insert(value);
+            });
+            found.into_iter().flatten().next()
+        })
+        .collect()
 }
 
 /// Whether the section whose header (starting with its section header block) is given

@@ -77,8 +77,9 @@ pub struct Args {
     /// by (client, server, ports, ID, question) with response times.
     #[arg(long)]
     pub stats: bool,
-    /// Every field of every message, as tshark -V (Wireshark's packet details) shows the
-    /// DNS part: flags bit by bit, each question and record with its typed fields.
+    /// Every field of every message, as tshark -n -V (Wireshark's packet details) shows
+    /// it: the frame, Ethernet, IP and UDP/TCP headers field by field, then the DNS
+    /// part: flags bit by bit, each question and record with its typed fields.
     #[arg(short = 'V', long, conflicts_with_all = ["stats", "format"])]
     pub verbose: bool,
     /// How many names the --stats summary lists.

@@ -299,6 +299,7 @@ fn print_answer(
                 first: origin.ts,
                 bytes: &answer.bytes,
                 message: Some(answer.message()),
+                frame: None,
             };
             let mut line = String::new();
             json::write_json(&mut line, &mut Vec::new(), &row);

@@ -50,7 +50,9 @@ use std::net::IpAddr;
 use std::ops::ControlFlow;
 use std::sync::mpsc;
 
-use crate::capture::{for_each_record, CaptureSet, Pass, Timestamp};
+use crate::capture::{
+    for_each_record, pcapng_interface_names, CaptureSet, LinkType, Pass, Record, Timestamp,
+};
 use crate::dns::analysis::find::{Extractor, Origin, Protocol};
 use crate::dns::wire::Message;
 use crate::dns::Name;
@@ -174,6 +176,21 @@ pub struct Row<'a> {
     /// The decoded message; `None` when it is shorter than a DNS header, or when the
     /// sink said it needs no decoding (and no filter did).
     pub message: Option<Message<'a>>,
+    /// The captured frame that brought (or completed) the message, when the sink asked
+    /// for frames ([`MessageSink::wants_frames`]) and there was one (not for messages
+    /// found behind a TCP gap at the end of the capture).
+    pub frame: Option<Frame<'a>>,
+}
+
+/// A captured frame as the capture holds it: what views of the layers below DNS read.
+#[derive(Clone, Copy, Debug)]
+pub struct Frame<'a> {
+    pub link_type: LinkType,
+    /// The captured bytes, from the link layer's first byte.
+    pub data: &'a [u8],
+    /// For pcapng: the interface's id and its name, if it has one
+    /// ([`pcapng_interface_names`]).
+    pub interface: Option<(u32, Option<&'a [u8]>)>,
 }
 
 impl Row<'_> {
@@ -188,6 +205,11 @@ pub trait MessageSink: Send {
     /// False when the sink reads only the raw bytes (saves decoding each message).
     fn wants_decoded(&self) -> bool {
         true
+    }
+    /// True when the sink reads the frame each message came in ([`Row::frame`]): each
+    /// frame's bytes are then copied along with its messages.
+    fn wants_frames(&self) -> bool {
+        false
     }
     fn start(&mut self) -> io::Result<()> {
         Ok(())
@@ -221,6 +243,20 @@ struct Batch {
     ends: Vec<usize>,
     data: Vec<u8>,
     first: Timestamp,
+    /// When frames are kept: each message's frame (several messages of one frame
+    /// share one copy of it), its bytes and interface name in `frame_data`.
+    frames: Vec<Option<FrameRef>>,
+    frame_data: Vec<u8>,
+    /// The global number of the last frame copied into `frame_data`.
+    last_frame: Option<u64>,
+}
+
+/// Where a message's frame is in a batch's `frame_data`.
+#[derive(Clone, Copy)]
+struct FrameRef {
+    link_type: LinkType,
+    data: (usize, usize),
+    interface: Option<(u32, Option<(usize, usize)>)>,
 }
 
 impl Batch {
@@ -232,14 +268,107 @@ impl Batch {
         self.ends.push(self.data.len());
     }
 
+    /// Keeps the frame of the message just pushed: `record`, the capture's frame
+    /// number `frame`, whose interface (for pcapng) has the name `name`.
+    fn push_frame(&mut self, frame: u64, record: &Record<'_>, name: Option<Option<&[u8]>>) {
+        if self.last_frame == Some(frame) {
+            if let Some(&last) = self.frames.last() {
+                self.frames.push(last);
+                return;
+            }
+        }
+        let mut span = |bytes: &[u8]| {
+            let start = self.frame_data.len();
+            self.frame_data.extend_from_slice(bytes);
+            (start, self.frame_data.len())
+        };
+        let data = span(record.data);
+        let interface = name.map(|name| (record.interface, name.map(&mut span)));
+        self.frames.push(Some(FrameRef {
+            link_type: record.link_type,
+            data,
+            interface,
+        }));
+        self.last_frame = Some(frame);
+    }
+
     fn is_full(&self) -> bool {
-        self.origins.len() >= Self::MESSAGES || self.data.len() >= 4 << 20
+        self.origins.len() >= Self::MESSAGES
+            || self.data.len() >= 4 << 20
+            || self.frame_data.len() >= 4 << 20
     }
 
     fn clear(&mut self) {
         self.origins.clear();
         self.ends.clear();
         self.data.clear();
+        self.frames.clear();
+        self.frame_data.clear();
+        self.last_frame = None;
+    }
+
+    /// The frame of the `i`-th message, if frames are kept and it had one.
+    fn frame(&self, i: usize) -> Option<Frame<'_>> {
+        let r = (*self.frames.get(i)?)?;
+        let bytes = |(start, end): (usize, usize)| &self.frame_data[start..end];
+        Some(Frame {
+            link_type: r.link_type,
+            data: bytes(r.data),
+            interface: r.interface.map(|(id, name)| (id, name.map(bytes))),
+        })
+    }
+}
+
+/// The interface names of each input's pcapng sections, in the order their
+/// descriptions came, gathered as the records go by.
+#[derive(Default)]
+struct InterfaceNames {
+    inputs: Vec<InputInterfaces>,
+}
+
+#[derive(Default)]
+struct InputInterfaces {
+    section: u64,
+    /// The length of the section's header when last read (it grows with each
+    /// interface description).
+    header_len: usize,
+    /// Descriptions of the current section already in `names`.
+    listed: usize,
+    names: Vec<Option<Vec<u8>>>,
+}
+
+impl InterfaceNames {
+    /// The interface of `record` as tshark 4.0 names it: `None` for formats without
+    /// interfaces; else the name at the interface's id in the input's list of
+    /// descriptions (Wireshark lists them across sections, and looks them up with the
+    /// id a packet gives, which counts within its section).
+    fn of(&mut self, file: usize, record: &Record<'_>) -> Option<Option<&[u8]>> {
+        if self.inputs.len() <= file {
+            self.inputs.resize_with(file + 1, Default::default);
+        }
+        let input = &mut self.inputs[file];
+        if input.section != record.section {
+            input.section = record.section;
+            input.header_len = 0;
+            input.listed = 0;
+        }
+        if input.header_len != record.header.len() {
+            input.header_len = record.header.len();
+            let all = pcapng_interface_names(record.header);
+            for name in all.iter().skip(input.listed) {
+                input.names.push(name.map(<[u8]>::to_vec));
+            }
+            input.listed = input.listed.max(all.len());
+        }
+        if input.names.is_empty() {
+            return None;
+        }
+        Some(
+            input
+                .names
+                .get(record.interface as usize)
+                .and_then(|n| n.as_deref()),
+        )
     }
 }
 
@@ -304,7 +433,7 @@ fn for_each_row(
     mut each: impl FnMut(&Row<'_>) -> io::Result<()>,
 ) -> io::Result<()> {
     let mut start = 0;
-    for (origin, &end) in batch.origins.iter().zip(&batch.ends) {
+    for (i, (origin, &end)) in batch.origins.iter().zip(&batch.ends).enumerate() {
         let bytes = &batch.data[start..end];
         start = end;
         let message = if decode_all {
@@ -322,6 +451,7 @@ fn for_each_row(
             first: batch.first,
             bytes,
             message,
+            frame: batch.frame(i),
         })?;
     }
     Ok(())
@@ -332,6 +462,7 @@ fn for_each_row(
 fn read_batches(
     set: &mut CaptureSet,
     config: &Config,
+    keep_frames: bool,
     progress: &mut dyn FnMut(u64),
     mut emit: impl FnMut(Batch) -> bool,
     recycled: &mpsc::Receiver<Batch>,
@@ -352,6 +483,7 @@ fn read_batches(
     // Records read from each input so far, by rank.
     let mut frames_in_file: Vec<u64> = Vec::new();
     let mut last = None;
+    let mut interface_names = InterfaceNames::default();
     let pass = for_each_record(set, progress, |record| {
         frame += 1;
         if frame == 1 {
@@ -384,7 +516,11 @@ fn read_batches(
                         ..origin
                     },
                     msg,
-                )
+                );
+                if keep_frames {
+                    let name = interface_names.of(file as usize, record);
+                    batch.push_frame(frame, record, name);
+                }
             },
         );
         last = Some((frame, record.ts, file, file_frame));
@@ -413,7 +549,10 @@ fn read_batches(
         };
         extractor.finish(end, &mut |origin, msg| {
             messages += 1;
-            batch.push(origin, msg)
+            batch.push(origin, msg);
+            if keep_frames {
+                batch.frames.push(None);
+            }
         });
     }
     if !gone && !batch.origins.is_empty() {
@@ -442,6 +581,7 @@ pub fn decode<S: MessageSink>(
     let matcher = Matcher::new(&config.filter);
     let filtering = !config.filter.is_empty();
     let decode_all = sink.wants_decoded() || filtering;
+    let keep_frames = sink.wants_frames();
     let (to_sink, batches) = mpsc::sync_channel::<Batch>(4);
     let (recycle, recycled) = mpsc::channel::<Batch>();
     std::thread::scope(|scope| {
@@ -460,6 +600,7 @@ pub fn decode<S: MessageSink>(
         let report = read_batches(
             set,
             config,
+            keep_frames,
             progress,
             |b| to_sink.send(b).is_ok(),
             &recycled,
@@ -496,6 +637,7 @@ pub fn render<R: Render, W: io::Write + Send>(
         let report = read_batches(
             set,
             config,
+            false,
             progress,
             |batch| {
                 let result =
@@ -589,6 +731,7 @@ pub fn render<R: Render, W: io::Write + Send>(
         let report = read_batches(
             set,
             config,
+            false,
             progress,
             |batch| {
                 seq += 1;

@@ -10,12 +10,17 @@ use super::{run, tshark};
 
 /// A new Ethernet pcap file (microseconds) at `path`.
 pub fn ethernet_pcap(path: &Path) -> CaptureWriter<std::fs::File> {
+    pcap_of(path, LinkType::ETHERNET)
+}
+
+/// A new pcap file (microseconds) of `link_type` at `path`.
+pub fn pcap_of(path: &Path, link_type: LinkType) -> CaptureWriter<std::fs::File> {
     let file = std::fs::File::create(path).unwrap();
     CaptureWriter::new(
         file,
         OutputFormat::Pcap,
         TsResolution::Micro,
-        LinkType::ETHERNET,
+        link_type,
         65535,
     )
 }
@@ -598,4 +603,214 @@ pub fn record_capture(path: &Path) -> Cases {
     }
     udp_capture_on(path, &c.payloads, |i| (53, 1024 + (i % 60000) as u16));
     c
+}
+
+/// A DNS query frame over UDP or TCP (length-prefixed) between the given endpoints,
+/// built whole (checksums right) before a case changes its header bytes.
+fn dns_frame(link: &LinkSpec, ip: &IpSpec, tcp: Option<(u32, u16)>, ports: (u16, u16)) -> Vec<u8> {
+    let query = header_and_question(ports.0, 0x0100, 1);
+    let (transport, payload) = match tcp {
+        None => (
+            Transport::Udp {
+                sport: ports.0,
+                dport: ports.1,
+            },
+            query,
+        ),
+        Some((seq, window)) => {
+            let mut header = etherparse::TcpHeader::new(ports.0, ports.1, seq, window);
+            header.ack = true;
+            header.psh = true;
+            header.acknowledgment_number = seq ^ 0x5555_5555;
+            let mut payload = (query.len() as u16).to_be_bytes().to_vec();
+            payload.extend_from_slice(&query);
+            (Transport::Tcp(header), payload)
+        }
+    };
+    let mut frame = Vec::new();
+    build_frame(link, ip, &transport, &payload, &mut frame).unwrap();
+    frame
+}
+
+/// Captures whose headers below DNS cover what `-V` shows of them: every DS byte of
+/// IPv4 and traffic class of IPv6, flow labels, the IPv4 flag bits, TTLs and ids,
+/// MAC addresses with each LG and IG bit, 802.1Q tags of every priority with and
+/// without DEI, UDP zero checksums over IPv4 and IPv6, UDP lengths past the packet,
+/// TCP flag combinations, windows and urgent pointers, raw IP frames, and pcapng
+/// interfaces named by name, description, hardware or nothing, over two sections.
+/// Returns the files and the DNS messages each holds.
+pub fn lower_layer_captures(dir: &Path) -> Vec<(std::path::PathBuf, usize)> {
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let link = |first: u8, vlans: Vec<u16>| LinkSpec {
+        src_mac: Mac([first, 0x11, 0x22, 0x33, 0x44, 0x55]),
+        dst_mac: Mac([first ^ 3, 0x66, 0x77, 0x88, 0x99, 0xaa]),
+        vlans,
+    };
+    let v4 = |ttl: u8, id: u16| IpSpec {
+        src: "192.0.2.1".parse().unwrap(),
+        dst: "198.51.100.2".parse().unwrap(),
+        ttl,
+        id,
+    };
+    let v6 = |ttl: u8| IpSpec {
+        src: "2001:db8::1".parse().unwrap(),
+        dst: "2001:db8:0:1::53".parse().unwrap(),
+        ttl,
+        id: 0,
+    };
+    let mut frames: Vec<Vec<u8>> = Vec::new();
+    // Ports differ frame by frame: each is a conversation of its own.
+    let mut port = 20000u16;
+    let mut ports = || {
+        port += 1;
+        (port, 53)
+    };
+    const ETH: usize = 14;
+    for ds in 0..=255u8 {
+        // IPv4: the DS byte, the reserved and don't-fragment bits, TTL and id.
+        let mut f = dns_frame(&link(ds & 3, vec![]), &v4(ds, next() as u16), None, ports());
+        f[ETH + 1] = ds;
+        f[ETH + 6] = (ds & 0xc0) | (f[ETH + 6] & 0x1f);
+        frames.push(f);
+        // IPv6: the traffic class and a flow label.
+        let mut f = dns_frame(&link(2, vec![]), &v6(255 - ds), None, ports());
+        let flow = next() as u32 & 0x000f_ffff;
+        let word = 0x6000_0000 | u32::from(ds) << 20 | flow;
+        f[ETH..ETH + 4].copy_from_slice(&word.to_be_bytes());
+        frames.push(f);
+    }
+    for tci in 0..16u16 {
+        // 802.1Q: every priority, with and without DEI.
+        let mut f = dns_frame(&link(0, vec![100]), &v4(64, 1), None, ports());
+        let tci = (tci << 12) | (next() as u16 & 0x0fff);
+        f[ETH..ETH + 2].copy_from_slice(&tci.to_be_bytes());
+        frames.push(f);
+    }
+    for (i, spec) in [v4(64, 7), v6(64)].iter().enumerate() {
+        let ip_len = if i == 0 { 20 } else { 40 };
+        // A zero UDP checksum; UDP lengths past the packet and short of it.
+        let mut f = dns_frame(&link(0, vec![]), spec, None, ports());
+        f[ETH + ip_len + 6..ETH + ip_len + 8].fill(0);
+        frames.push(f);
+        for delta in [1i32, 100, -1, -5] {
+            let mut f = dns_frame(&link(0, vec![]), spec, None, ports());
+            let at = ETH + ip_len + 4;
+            let length = i32::from(u16::from_be_bytes([f[at], f[at + 1]])) + delta;
+            f[at..at + 2].copy_from_slice(&(length as u16).to_be_bytes());
+            frames.push(f);
+        }
+    }
+    for bits in 0..512u16 {
+        // TCP: ACK with each combination of the other flags but SYN and RST, and of
+        // the reserved bits; windows, urgent pointers and sequence numbers.
+        const OPTIONAL: [u16; 9] = [
+            0x001, 0x008, 0x020, 0x040, 0x080, 0x100, 0x200, 0x400, 0x800,
+        ];
+        let flags = OPTIONAL
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| bits >> i & 1 == 1)
+            .fold(0x010, |flags, (_, bit)| flags | bit);
+        let spec = if bits % 2 == 0 { v4(64, 9) } else { v6(64) };
+        let ip_len = if bits % 2 == 0 { 20 } else { 40 };
+        let mut f = dns_frame(
+            &link(0, vec![]),
+            &spec,
+            Some((next() as u32, next() as u16)),
+            ports(),
+        );
+        let t = ETH + ip_len;
+        f[t + 12] = (f[t + 12] & 0xf0) | (flags >> 8) as u8;
+        f[t + 13] = flags as u8;
+        f[t + 18..t + 20].copy_from_slice(&(next() as u16).to_be_bytes());
+        frames.push(f);
+    }
+    let mut out = Vec::new();
+    // Ethernet, as pcap.
+    let path = dir.join("lower-ethernet.pcap");
+    let mut w = ethernet_pcap(&path);
+    for (i, f) in frames.iter().enumerate() {
+        let ts = pcaptool::capture::Timestamp::new(i as i64, 0);
+        w.write_packet(0, ts, f.len() as u32, f).unwrap();
+    }
+    w.finish().unwrap();
+    out.push((path, frames.len()));
+    // Raw IP: the same packets without their Ethernet header.
+    let path = dir.join("lower-raw.pcap");
+    let mut w = pcap_of(&path, LinkType::RAW);
+    let raw: Vec<&Vec<u8>> = frames.iter().filter(|f| f[12..14] != [0x81, 0]).collect();
+    for (i, f) in raw.iter().enumerate() {
+        let ip = &f[ETH..];
+        let ts = pcaptool::capture::Timestamp::new(i as i64, 0);
+        w.write_packet(0, ts, ip.len() as u32, ip).unwrap();
+    }
+    w.finish().unwrap();
+    out.push((path, raw.len()));
+    // pcapng: interfaces named each way, in two sections.
+    let path = dir.join("lower-interfaces.pcapng");
+    let named: [&[(u16, &[u8])]; 4] = [
+        &[(2, b"eth0"), (3, b"first port")],
+        &[(3, b"Wi-Fi")],
+        &[(15, b"Example NIC")],
+        &[],
+    ];
+    let mut b = Vec::new();
+    let mut count = 0;
+    for section in 0..2 {
+        pcapng_block(&mut b, 0x0a0d_0d0a, &{
+            let mut body = 0x1a2b_3c4du32.to_le_bytes().to_vec();
+            body.extend_from_slice(&[1, 0, 0, 0]);
+            body.extend_from_slice(&(-1i64).to_le_bytes());
+            body
+        });
+        let interfaces: &[&[(u16, &[u8])]] = if section == 0 {
+            &named
+        } else {
+            &[&[(2, b"lo")], &[]]
+        };
+        for options in interfaces {
+            let mut body = 1u16.to_le_bytes().to_vec();
+            body.extend_from_slice(&[0, 0]);
+            body.extend_from_slice(&65535u32.to_le_bytes());
+            for (code, value) in options.iter() {
+                body.extend_from_slice(&code.to_le_bytes());
+                body.extend_from_slice(&(value.len() as u16).to_le_bytes());
+                body.extend_from_slice(value);
+                body.resize(body.len().next_multiple_of(4), 0);
+            }
+            if !options.is_empty() {
+                body.extend_from_slice(&[0; 4]);
+            }
+            pcapng_block(&mut b, 1, &body);
+        }
+        for (i, f) in frames.iter().take(40).enumerate() {
+            let mut body = ((i % interfaces.len()) as u32).to_le_bytes().to_vec();
+            body.extend_from_slice(&0u32.to_le_bytes());
+            body.extend_from_slice(&(count as u32 * 1000).to_le_bytes());
+            body.extend_from_slice(&(f.len() as u32).to_le_bytes());
+            body.extend_from_slice(&(f.len() as u32).to_le_bytes());
+            body.extend_from_slice(f);
+            body.resize(body.len().next_multiple_of(4), 0);
+            pcapng_block(&mut b, 6, &body);
+            count += 1;
+        }
+    }
+    std::fs::write(&path, b).unwrap();
+    out.push((path, count));
+    out
+}
+
+/// Appends a pcapng block (little-endian) of type `kind` with `body`.
+fn pcapng_block(b: &mut Vec<u8>, kind: u32, body: &[u8]) {
+    let total = (12 + body.len()) as u32;
+    b.extend_from_slice(&kind.to_le_bytes());
+    b.extend_from_slice(&total.to_le_bytes());
+    b.extend_from_slice(body);
+    b.extend_from_slice(&total.to_le_bytes());
 }

@@ -84,6 +84,16 @@ pub fn push_padded(out: &mut Vec<u8>, mut n: u64, width: usize) {
     }
 }
 
+/// Appends `0x` and `n` in lowercase hex, at least `digits` digits (zero-padded).
+pub fn push_hex(out: &mut Vec<u8>, n: u32, digits: usize) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.extend_from_slice(b"0x");
+    let needed = (8 - n.leading_zeros() as usize / 4).max(digits).max(1);
+    for i in (0..needed).rev() {
+        out.push(HEX[(n >> (4 * i)) as usize & 0xf]);
+    }
+}
+
 /// Appends `0x` and four lowercase hex digits.
 pub fn push_hex16(out: &mut Vec<u8>, n: u16) {
     const HEX: &[u8; 16] = b"0123456789abcdef";

@@ -705,14 +705,7 @@ fn walk_record(
         }
         38 => {
             let prefix_len = tvb.u8(data)?;
-            // Wireshark's suffix length is unsigned 16-bit: a prefix over 128 wraps it
-            // to thousands of octets, of which it reads the 16 of an address.
-            let suffix_len = 128u16.wrapping_sub(prefix_len.into());
-            let octets = if suffix_len == 0 {
-                0
-            } else {
-                usize::from((suffix_len - 1) / 8 + 1)
-            };
+            let octets = a6_suffix_octets(prefix_len);
             let read = octets.min(16);
             let mut suffix = [0u8; 16];
             suffix[16 - read..].copy_from_slice(tvb.bytes(data + 1, read)?);
@@ -1023,6 +1016,18 @@ fn push_ascii(bytes: &[u8], out: &mut Vec<u8>) {
         } else {
             out.extend_from_slice("\u{fffd}".as_bytes());
         }
+    }
+}
+
+/// The octets of an A6 record's address suffix after a prefix of `prefix_len` bits, as
+/// Wireshark counts them: its suffix length is unsigned 16-bit, so a prefix over 128
+/// wraps it to thousands of octets (of which it reads the 16 of an address).
+pub(super) fn a6_suffix_octets(prefix_len: u8) -> usize {
+    let suffix_len = 128u16.wrapping_sub(prefix_len.into());
+    if suffix_len == 0 {
+        0
+    } else {
+        usize::from((suffix_len - 1) / 8 + 1)
     }
 }
 

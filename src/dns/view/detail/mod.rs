@@ -9,6 +9,8 @@
 //! walker here yet show their data as bytes, as tshark does for the types it does not
 //! dissect (the difference is counted by the differential test).
 
+mod lower;
+
 use std::io::{self, Write};
 use std::net::IpAddr;
 
@@ -17,8 +19,8 @@ use super::info::{
     expand_name, format_text, rcode_name, wireshark_knows, NameBuf, OutOfBounds, Tvb, Walk,
 };
 use crate::capture::Timestamp;
-use crate::dns::analysis::find::Protocol;
-use crate::dns::decode::{MessageSink, Row};
+use crate::dns::analysis::find::{Origin, Protocol};
+use crate::dns::decode::{Frame, MessageSink, Row};
 
 /// tshark's ITEM_LABEL_LENGTH: a label's buffer, its final NUL included.
 const ITEM_LABEL_LENGTH: usize = 240;
@@ -147,6 +149,22 @@ impl Lines<'_> {
 
     /// The same for a word of `width` bits (a multiple of 4, at most 32).
     fn bits(&mut self, depth: usize, width: u32, word: u32, mask: u32, name: &str, value: &str) {
+        self.bits_with(depth, width, word, mask, name, |out| {
+            out.extend_from_slice(value.as_bytes())
+        });
+    }
+
+    /// A bit field whose value `write` appends: written in place, then cut and marked
+    /// as tshark marks long labels when it is too long.
+    fn bits_with(
+        &mut self,
+        depth: usize,
+        width: u32,
+        word: u32,
+        mask: u32,
+        name: &str,
+        write: impl FnOnce(&mut Vec<u8>),
+    ) {
         let mut pattern = [0u8; 39];
         let mut n = 0;
         // A nibble at a time: each bit is `.` outside the mask, else its value.
@@ -160,23 +178,19 @@ impl Lines<'_> {
                 n += 1;
             }
         }
-        if n + 3 + name.len() + 2 + value.len() < ITEM_LABEL_LENGTH {
-            self.indent(depth);
-            self.out.extend_from_slice(&pattern[..n]);
-            self.out.extend_from_slice(b" = ");
-            self.out.extend_from_slice(name.as_bytes());
-            self.out.extend_from_slice(b": ");
-            self.out.extend_from_slice(value.as_bytes());
-            self.out.push(b'\n');
-            return;
+        self.indent(depth);
+        let start = self.out.len();
+        self.out.extend_from_slice(&pattern[..n]);
+        self.out.extend_from_slice(b" = ");
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(b": ");
+        write(self.out);
+        if self.out.len() - start >= ITEM_LABEL_LENGTH {
+            let label = self.out.split_off(start);
+            self.out
+                .extend_from_slice(&mark_truncated(&label, n + 3 + name.len()));
         }
-        let mut label = pattern[..n].to_vec();
-        label.extend_from_slice(b" = ");
-        let name_pos = label.len() + name.len();
-        label.extend_from_slice(name.as_bytes());
-        label.extend_from_slice(b": ");
-        label.extend_from_slice(value.as_bytes());
-        self.emit(depth, &label, name_pos);
+        self.out.push(b'\n');
     }
 
     /// An expert note under the item above it, as tshark prints one.
@@ -465,23 +479,115 @@ enum Note {
     Unsolicited,
 }
 
-/// Writes each frame holding DNS as tshark -V shows it: the frame line, the headlines
-/// of the layers below, and the DNS subtree of each message.
+/// Writes each frame holding DNS as tshark -V shows it: the frame line, the layers
+/// below DNS, and the DNS subtree of each message.
+///
+/// What tshark learns in its single pass (transactions, for the request and response
+/// notes) is followed message by message; the text, most of the work, is rendered for
+/// [`CHUNK`] messages at a time on two threads and written in order.
 pub struct DetailSink<W> {
     out: W,
-    buf: Vec<u8>,
     last_frame: Option<(u32, u64)>,
     transactions: foldhash::HashMap<(Conversation, u16), Transaction>,
+    /// Messages waiting to be rendered, their bytes and frames in `arena`.
+    jobs: Vec<Job>,
+    arena: Vec<u8>,
+    /// The text of each half of a chunk.
+    rendered: [Vec<u8>; 2],
+}
+
+/// Messages rendered at once: enough to share out, little to hold (their bytes and
+/// frames, about 1 MiB, and their text, about 8 MiB).
+const CHUNK: usize = 2048;
+
+/// One message to render, with what its row held, its bytes and frame in the arena.
+struct Job {
+    origin: Origin,
+    first: Timestamp,
+    msg: (usize, usize),
+    note: Note,
+    /// For the first message of a frame: the frame (if the capture's bytes came with
+    /// it), and whether a blank line goes before it.
+    starts_frame: Option<(Option<FrameJob>, bool)>,
+}
+
+#[derive(Clone, Copy)]
+struct FrameJob {
+    link_type: crate::capture::LinkType,
+    data: (usize, usize),
+    interface: Option<(u32, Option<(usize, usize)>)>,
+}
+
+impl Job {
+    /// Renders the message (after its frame's lines when it starts one).
+    fn render(&self, arena: &[u8], out: &mut Vec<u8>) {
+        let bytes = |(start, end): (usize, usize)| &arena[start..end];
+        let row = |frame| Row {
+            origin: self.origin,
+            first: self.first,
+            bytes: bytes(self.msg),
+            message: None,
+            frame,
+        };
+        if let Some((frame, blank_before)) = self.starts_frame {
+            if blank_before {
+                out.push(b'\n');
+            }
+            let frame = frame.map(|f| Frame {
+                link_type: f.link_type,
+                data: bytes(f.data),
+                interface: f.interface.map(|(id, name)| (id, name.map(bytes))),
+            });
+            lower::frame_lines(&row(frame), out);
+        }
+        write_tree(&row(None), &self.note, out);
+    }
 }
 
 impl<W: Write + Send> DetailSink<W> {
     pub fn new(out: W) -> Self {
         DetailSink {
             out,
-            buf: Vec::with_capacity(64 << 10),
             last_frame: None,
             transactions: foldhash::HashMap::default(),
+            jobs: Vec::with_capacity(CHUNK),
+            arena: Vec::new(),
+            rendered: [Vec::new(), Vec::new()],
         }
+    }
+
+    /// Copies `bytes` into the arena; returns where they are.
+    fn keep(&mut self, bytes: &[u8]) -> (usize, usize) {
+        let start = self.arena.len();
+        self.arena.extend_from_slice(bytes);
+        (start, self.arena.len())
+    }
+
+    /// Renders the waiting messages, half on a second thread, and writes them in order.
+    fn render_jobs(&mut self) -> io::Result<()> {
+        let (first_half, second_half) = self.jobs.split_at(self.jobs.len() / 2);
+        let arena = &self.arena;
+        let render = |jobs: &[Job], mut out: Vec<u8>| {
+            out.clear();
+            for job in jobs {
+                job.render(arena, &mut out);
+            }
+            out
+        };
+        // Each thread owns its buffer (moved in, handed back): buffers side by side
+        // would share a cache line between the threads and slow both.
+        let [a, b] = std::mem::take(&mut self.rendered);
+        let (a, b) = std::thread::scope(|scope| {
+            let helper = scope.spawn(move || render(first_half, a));
+            let b = render(second_half, b);
+            (helper.join().expect("rendering thread panicked"), b)
+        });
+        self.out.write_all(&a)?;
+        self.out.write_all(&b)?;
+        self.rendered = [a, b];
+        self.jobs.clear();
+        self.arena.clear();
+        Ok(())
     }
 
     fn track(&mut self, row: &Row<'_>, id: u16, response: bool, multiple: Option<bool>) -> Note {
@@ -548,16 +654,27 @@ impl<W: Write + Send> MessageSink for DetailSink<W> {
         false
     }
 
+    fn wants_frames(&self) -> bool {
+        true
+    }
+
     fn message(&mut self, row: &Row<'_>) -> io::Result<()> {
         let o = &row.origin;
         let frame_key = (o.file, o.frame);
-        if self.last_frame != Some(frame_key) {
-            if self.last_frame.is_some() {
-                self.buf.push(b'\n');
-            }
+        let starts_frame = if self.last_frame != Some(frame_key) {
+            let blank_before = self.last_frame.is_some();
             self.last_frame = Some(frame_key);
-            frame_lines(row, &mut self.buf);
-        }
+            let frame = row.frame.map(|f| FrameJob {
+                link_type: f.link_type,
+                data: self.keep(f.data),
+                interface: f
+                    .interface
+                    .map(|(id, name)| (id, name.map(|n| self.keep(n)))),
+            });
+            Some((frame, blank_before))
+        } else {
+            None
+        };
         let msg = row.bytes;
         let (id, flags) = match msg {
             [a, b, c, d, ..] => (u16::from_be_bytes([*a, *b]), u16::from_be_bytes([*c, *d])),
@@ -570,20 +687,25 @@ impl<W: Write + Send> MessageSink for DetailSink<W> {
         } else {
             Note::None
         };
-        write_tree(row, &note, &mut self.buf);
-        if self.buf.len() >= 60 << 10 {
-            self.out.write_all(&self.buf)?;
-            self.buf.clear();
+        let msg = self.keep(msg);
+        self.jobs.push(Job {
+            origin: *o,
+            first: row.first,
+            msg,
+            note,
+            starts_frame,
+        });
+        if self.jobs.len() >= CHUNK {
+            self.render_jobs()?;
         }
         Ok(())
     }
 
     fn finish(&mut self) -> io::Result<()> {
+        self.render_jobs()?;
         if self.last_frame.is_some() {
-            self.buf.push(b'\n');
+            self.out.write_all(b"\n")?;
         }
-        self.out.write_all(&self.buf)?;
-        self.buf.clear();
         self.out.flush()
     }
 }
@@ -608,70 +730,6 @@ fn asks_for_a_transfer(msg: &[u8]) -> Option<bool> {
         at += used + 4;
     }
     Some(transfer)
-}
-
-/// The frame's first line and the headlines of its IP and transport layers.
-fn frame_lines(row: &Row<'_>, out: &mut Vec<u8>) {
-    use super::digits::{push_ip, push_u64};
-    let o = &row.origin;
-    let (wire, captured) = o.frame_len;
-    out.extend_from_slice(b"Frame ");
-    push_u64(out, o.file_frame);
-    out.extend_from_slice(b": ");
-    for (i, bytes) in [wire, captured].into_iter().enumerate() {
-        push_u64(out, bytes.into());
-        out.extend_from_slice(b" bytes ");
-        out.extend_from_slice(if i == 0 { b"on wire (" } else { b"captured (" });
-        push_u64(out, u64::from(bytes) * 8);
-        out.extend_from_slice(if i == 0 { b" bits), " } else { b" bits)\n" });
-    }
-    // The fields the finder keeps of the layers below DNS (the headlines are tshark's;
-    // under them, what scapy's show() lists that we have).
-    let v4 = o.src.is_ipv4();
-    out.extend_from_slice(if v4 {
-        b"Internet Protocol Version 4, Src: "
-    } else {
-        b"Internet Protocol Version 6, Src: "
-    });
-    push_ip(out, o.src);
-    out.extend_from_slice(b", Dst: ");
-    push_ip(out, o.dst);
-    out.push(b'\n');
-    let transport: &[u8] = if o.tcp { b"TCP (6)\n" } else { b"UDP (17)\n" };
-    let ttl = |out: &mut Vec<u8>, label: &[u8]| {
-        if let Some(ttl) = o.ttl {
-            out.extend_from_slice(label);
-            push_u64(out, ttl.into());
-            out.push(b'\n');
-        }
-    };
-    if v4 {
-        out.extend_from_slice(b"    Version: 4\n");
-        ttl(out, b"    Time to Live: ");
-        out.extend_from_slice(b"    Protocol: ");
-        out.extend_from_slice(transport);
-    } else {
-        out.extend_from_slice(b"    Version: 6\n    Next Header: ");
-        out.extend_from_slice(transport);
-        ttl(out, b"    Hop Limit: ");
-    }
-    out.extend_from_slice(b"    Source Address: ");
-    push_ip(out, o.src);
-    out.extend_from_slice(b"\n    Destination Address: ");
-    push_ip(out, o.dst);
-    out.extend_from_slice(if o.tcp {
-        b"\nTransmission Control Protocol, Src Port: "
-    } else {
-        b"\nUser Datagram Protocol, Src Port: "
-    });
-    push_u64(out, o.sport.into());
-    out.extend_from_slice(b", Dst Port: ");
-    push_u64(out, o.dport.into());
-    out.extend_from_slice(b"\n    Source Port: ");
-    push_u64(out, o.sport.into());
-    out.extend_from_slice(b"\n    Destination Port: ");
-    push_u64(out, o.dport.into());
-    out.push(b'\n');
 }
 
 /// The DNS subtree of one message.
@@ -1950,12 +2008,7 @@ fn rr_fields(
         }
         38 => {
             let prefix_len = tvb.u8(data)?;
-            let suffix_len = 128u16.wrapping_sub(prefix_len.into());
-            let octets = if suffix_len == 0 {
-                0
-            } else {
-                usize::from((suffix_len - 1) / 8 + 1)
-            };
+            let octets = super::info::a6_suffix_octets(prefix_len);
             // The suffix fills the address from its end (all 16 bytes are read when the
             // prefix length is over 128).
             let mut suffix = [0u8; 16];
@@ -1972,7 +2025,7 @@ fn rr_fields(
             push_ipv6(&mut address, suffix);
             // An address item is not checked against the message's end; a string
             // item is (where the name would be after the suffix's stated length).
-            if suffix_len != 0 {
+            if octets != 0 {
                 l.field(3, "Address Suffix", &address);
             }
             if prefix_len > 0 {
