@@ -393,7 +393,8 @@ fn dns_subtrees_are_tsharks_for_every_record_type_whole_and_cut() {
 /// Generated headers below DNS (tests/common/generate.rs: every DS byte and traffic
 /// class, the IPv4 flag bits, MAC LG and IG bits, 802.1Q priorities and DEI, UDP zero
 /// checksums and bad lengths, TCP flag combinations, raw IP, pcapng interfaces named
-/// each way over two sections): frame lines, headlines and lower-layer lines as tshark's.
+/// each way over two sections, packet flags): frame lines, headlines and lower-layer
+/// lines as tshark's.
 #[test]
 fn lower_layers_are_tsharks_on_generated_headers() {
     let dir = tempfile::tempdir().unwrap();

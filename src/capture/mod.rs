@@ -9,8 +9,8 @@ mod set;
 mod writer;
 
 pub use reader::{
-    open, pcapng_big_endian, pcapng_blocks, pcapng_interface_names, set_pcapng_interface,
-    CaptureReader, Format, OpenError, Record,
+    open, pcapng_big_endian, pcapng_blocks, pcapng_interface_names, pcapng_packet_flags,
+    set_pcapng_interface, CaptureReader, Format, OpenError, Record,
 };
 pub use records::{for_each_record, Pass, PROGRESS_EVERY};
 pub use set::{CaptureSet, InputInfo, SetError};

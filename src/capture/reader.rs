@@ -39,6 +39,10 @@ const PCAPNG_OPT_IF_TSOFFSET: u16 = 14;
 const PCAPNG_OPT_IF_NAME: u16 = 2;
 const PCAPNG_OPT_IF_DESCRIPTION: u16 = 3;
 const PCAPNG_OPT_IF_HARDWARE: u16 = 15;
+const PCAPNG_OPT_EPB_FLAGS: u16 = 2;
+/// An enhanced packet block before its data: type, length, interface, timestamp (two
+/// words), captured and original lengths.
+const PCAPNG_EPB_HEADER_LEN: usize = 28;
 const SNOOP_MAGIC: &[u8; 8] = b"snoop\0\0\0";
 const SNOOP_HEADER_LEN: usize = 16;
 const SNOOP_RECORD_HEADER_LEN: usize = 24;
@@ -936,6 +940,53 @@ pub fn pcapng_interface_names(header: &[u8]) -> Vec<Option<&[u8]>> {
             found.into_iter().flatten().next()
         })
         .collect()
+}
+
+/// The `epb_flags` option of a pcapng enhanced packet block (its direction in the low
+/// two bits: 1 inbound, 2 outbound; then reception type, FCS length, link errors);
+/// `None` for other records and blocks without it.
+///
+/// ```
+/// let mut header = Vec::new();
+/// pcaptool::capture::push_section_header(&mut header);
+/// // An enhanced packet block of no data with epb_flags 1 (inbound).
+/// let block = [
+///     6, 0, 0, 0, 44, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+///     2, 0, 4, 0, 1, 0, 0, 0, 0, 0, 0, 0, 44, 0, 0, 0,
+/// ];
+/// let record = pcaptool::capture::Record {
+///     ts: Default::default(),
+///     link_type: pcaptool::capture::LinkType::ETHERNET,
+///     interface: 0,
+///     orig_len: 0,
+///     data: &[],
+///     raw: &block,
+///     offset: 0,
+///     section: 1,
+///     header: &header,
+/// };
+/// assert_eq!(pcaptool::capture::pcapng_packet_flags(&record), Some(1));
+/// ```
+pub fn pcapng_packet_flags(record: &Record<'_>) -> Option<u32> {
+    let raw = record.raw;
+    let header = record.header;
+    if header.len() < 12 || u32_at(header, 0, false) != PCAPNG_SHB || raw.len() < 12 {
+        return None;
+    }
+    let be = pcapng_big_endian(header);
+    if u32_at(raw, 0, be) != PCAPNG_EPB {
+        return None;
+    }
+    let caplen = u32_at(raw, 20, be) as usize;
+    let options_start = PCAPNG_EPB_HEADER_LEN.checked_add(caplen.next_multiple_of(4))?;
+    let options = raw.get(options_start..raw.len().saturating_sub(4))?;
+    let mut flags = None;
+    let _ = walk_options(options, be, |code, value| {
+        if code == PCAPNG_OPT_EPB_FLAGS && value.len() == 4 {
+            flags = Some(u32_at(value, 0, be));
+        }
+    });
+    flags
 }
 
 /// Whether the section whose header (starting with its section header block) is given

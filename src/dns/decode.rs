@@ -51,7 +51,8 @@ use std::ops::ControlFlow;
 use std::sync::mpsc;
 
 use crate::capture::{
-    for_each_record, pcapng_interface_names, CaptureSet, LinkType, Pass, Record, Timestamp,
+    for_each_record, pcapng_interface_names, pcapng_packet_flags, CaptureSet, LinkType, Pass,
+    Record, Timestamp,
 };
 use crate::dns::analysis::find::{Extractor, Origin, Protocol};
 use crate::dns::wire::Message;
@@ -191,6 +192,8 @@ pub struct Frame<'a> {
     /// For pcapng: the interface's id and its name, if it has one
     /// ([`pcapng_interface_names`]).
     pub interface: Option<(u32, Option<&'a [u8]>)>,
+    /// For pcapng: the packet's `epb_flags`, if it has them ([`pcapng_packet_flags`]).
+    pub flags: Option<u32>,
 }
 
 impl Row<'_> {
@@ -257,6 +260,7 @@ struct FrameRef {
     link_type: LinkType,
     data: (usize, usize),
     interface: Option<(u32, Option<(usize, usize)>)>,
+    flags: Option<u32>,
 }
 
 impl Batch {
@@ -288,6 +292,7 @@ impl Batch {
             link_type: record.link_type,
             data,
             interface,
+            flags: pcapng_packet_flags(record),
         }));
         self.last_frame = Some(frame);
     }
@@ -315,6 +320,7 @@ impl Batch {
             link_type: r.link_type,
             data: bytes(r.data),
             interface: r.interface.map(|(id, name)| (id, name.map(bytes))),
+            flags: r.flags,
         })
     }
 }

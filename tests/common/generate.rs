@@ -637,8 +637,8 @@ fn dns_frame(link: &LinkSpec, ip: &IpSpec, tcp: Option<(u32, u16)>, ports: (u16,
 /// MAC addresses with each LG and IG bit, 802.1Q tags of every priority with and
 /// without DEI, UDP zero checksums over IPv4 and IPv6, UDP lengths past the packet,
 /// TCP flag combinations, windows and urgent pointers, raw IP frames, and pcapng
-/// interfaces named by name, description, hardware or nothing, over two sections.
-/// Returns the files and the DNS messages each holds.
+/// interfaces named by name, description, hardware or nothing, over two sections, with
+/// and without packet flags. Returns the files and the DNS messages each holds.
 pub fn lower_layer_captures(dir: &Path) -> Vec<(std::path::PathBuf, usize)> {
     let mut rng = 0x2545_f491_4f6c_dd1du64;
     let mut next = move || {
@@ -797,6 +797,13 @@ pub fn lower_layer_captures(dir: &Path) -> Vec<(std::path::PathBuf, usize)> {
             body.extend_from_slice(&(f.len() as u32).to_le_bytes());
             body.extend_from_slice(f);
             body.resize(body.len().next_multiple_of(4), 0);
+            // epb_flags: none, each direction, the undefined one, with other bits.
+            let flags = [None, Some(1u32), Some(2), Some(3), Some(0x0001_0005)][i % 5];
+            if let Some(flags) = flags {
+                body.extend_from_slice(&[2, 0, 4, 0]);
+                body.extend_from_slice(&flags.to_le_bytes());
+                body.extend_from_slice(&[0; 4]);
+            }
             pcapng_block(&mut b, 6, &body);
             count += 1;
         }

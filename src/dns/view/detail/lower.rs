@@ -35,7 +35,8 @@ pub(super) fn frame_lines(row: &Row<'_>, out: &mut Vec<u8>) {
 
 /// `Frame 8: 123 bytes on wire (984 bits), 123 bytes captured (984 bits)`, and for
 /// pcapng ` on interface eth0, id 0` (tshark names an interface by its name, else its
-/// description, else its hardware, else `unknown`).
+/// description, else its hardware, else `unknown`) and ` (inbound)` or ` (outbound)`
+/// when the packet's flags say so.
 fn frame_line(row: &Row<'_>, out: &mut Vec<u8>) {
     let o = &row.origin;
     let (wire, captured) = o.frame_len;
@@ -58,6 +59,12 @@ fn frame_line(row: &Row<'_>, out: &mut Vec<u8>) {
         out.extend_from_slice(name.unwrap_or(b"unknown"));
         out.extend_from_slice(b", id ");
         push_u64(out, id.into());
+    }
+    // The direction pcapng's packet flags give.
+    match row.frame.and_then(|f| f.flags).map(|flags| flags & 3) {
+        Some(1) => out.extend_from_slice(b" (inbound)"),
+        Some(2) => out.extend_from_slice(b" (outbound)"),
+        _ => {}
     }
     out.push(b'\n');
 }

@@ -516,6 +516,7 @@ struct FrameJob {
     link_type: crate::capture::LinkType,
     data: (usize, usize),
     interface: Option<(u32, Option<(usize, usize)>)>,
+    flags: Option<u32>,
 }
 
 impl Job {
@@ -537,6 +538,7 @@ impl Job {
                 link_type: f.link_type,
                 data: bytes(f.data),
                 interface: f.interface.map(|(id, name)| (id, name.map(bytes))),
+                flags: f.flags,
             });
             lower::frame_lines(&row(frame), out);
         }
@@ -670,6 +672,7 @@ impl<W: Write + Send> MessageSink for DetailSink<W> {
                 interface: f
                     .interface
                     .map(|(id, name)| (id, name.map(|n| self.keep(n)))),
+                flags: f.flags,
             });
             Some((frame, blank_before))
         } else {
