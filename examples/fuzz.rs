@@ -192,6 +192,9 @@ fn exercise_reader(input: &[u8]) {
     let mut frame = 0;
     while let Ok(Some(r)) = reader.next_record() {
         frame += 1;
+        // What `dns -V` reads of pcapng blocks for its frame lines.
+        let _ = pcaptool::capture::pcapng_interface_names(r.header);
+        let _ = pcaptool::capture::pcapng_packet_flags(&r);
         let _ = pcaptool::flow::FlowKey::of(
             pcaptool::link::network(r.link_type, r.data),
             pcaptool::flow::SplitBy::Conversation,

@@ -18,6 +18,17 @@ fn readers(file: &Path, scratch: &Path) -> Vec<Vec<String>> {
     let out = scratch.join("split").to_str().unwrap().to_string();
     vec![
         vec!["info".into(), f.clone()],
+        vec!["dns".into(), "-q".into(), f.clone()],
+        vec![
+            "dns".into(),
+            "-q".into(),
+            "--format".into(),
+            "json".into(),
+            f.clone(),
+        ],
+        vec!["dns".into(), "-q".into(), "--stats".into(), f.clone()],
+        // Every layer of every frame holding DNS, down to the link layer.
+        vec!["dns".into(), "-q".into(), "-V".into(), f.clone()],
         vec![
             "split".into(),
             f,
@@ -30,6 +41,7 @@ fn readers(file: &Path, scratch: &Path) -> Vec<Vec<String>> {
 }
 
 fn run_with_deadline(args: &[String], limit: Duration) -> std::process::Output {
+    use std::io::Read;
     let mut child = pcaptool()
         .args(args)
         .stdin(Stdio::null())
@@ -37,10 +49,24 @@ fn run_with_deadline(args: &[String], limit: Duration) -> std::process::Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // Drained as the child writes: a full pipe would stall it like a hang.
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
     let started = Instant::now();
     loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
+        if let Some(status) = child.try_wait().unwrap() {
+            return std::process::Output {
+                status,
+                stdout: stdout.join().unwrap(),
+                stderr: stderr.join().unwrap(),
+            };
         }
         if started.elapsed() > limit {
             let _ = child.kill();

@@ -99,7 +99,10 @@ fn layers(row: &Row<'_>, frame: Frame<'_>, l: &mut Lines<'_>) -> bool {
     } else {
         // The IP payload's length as tshark takes it: the header's, unless it runs past
         // the frame's length on the wire.
-        let offset = ip.payload.as_ptr() as usize - frame.data.as_ptr() as usize;
+        let offset = (ip.payload.as_ptr() as usize)
+            .checked_sub(frame.data.as_ptr() as usize)
+            .filter(|&at| at <= frame.data.len())
+            .unwrap_or(frame.data.len() - ip.payload.len().min(frame.data.len()));
         let on_wire = (o.frame_len.0 as usize).saturating_sub(offset);
         udp(row, ip.payload, ip.reported_payload_len.min(on_wire), l);
     }
