@@ -34,6 +34,14 @@ impl Ascii for String {
     }
 }
 
+/// "00" to "99": two digits per division.
+const DIGIT_PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
 /// Appends `n` in decimal.
 #[inline]
 pub fn push_u64(out: &mut impl Ascii, n: u64) {
@@ -44,10 +52,19 @@ pub fn push_u64(out: &mut impl Ascii, n: u64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     let mut n = n;
-    while n > 0 {
+    while n >= 100 {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    }
+    if n >= 10 {
+        let pair = n as usize * 2;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    } else {
         i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
+        buf[i] = b'0' + n as u8;
     }
     out.push_ascii(&buf[i..]);
 }
@@ -197,6 +214,27 @@ mod tests {
             String::from_utf8(v).unwrap(),
             "0 18446744073709551615 000042 0xbeef 192.0.2.255"
         );
+    }
+
+    #[test]
+    fn decimals_and_hex_like_core_fmt() {
+        let mut rng = crate::rng::Rng::new(5);
+        for i in 0..100_000u64 {
+            // Small numbers, every width, and the edges.
+            let n = match i % 4 {
+                0 => i,
+                1 => rng.next_u64() >> rng.below(64),
+                2 => 10u64.saturating_pow((i / 4 % 20) as u32) - (i / 80 % 2),
+                _ => u64::MAX - i,
+            };
+            let mut v = Vec::new();
+            push_u64(&mut v, n);
+            assert_eq!(String::from_utf8(v).unwrap(), n.to_string());
+            let (x, digits) = (n as u32, (i % 9) as usize);
+            let mut v = Vec::new();
+            push_hex(&mut v, x, digits);
+            assert_eq!(String::from_utf8(v).unwrap(), format!("0x{x:0digits$x}"));
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use crate::dns::decode::Row;
 
 use crate::dns::analysis::find::Protocol;
-use crate::dns::view::digits::{push_ip_str, push_padded, push_u64_str};
+use crate::dns::view::digits::{push_ip_str, push_u64_str};
 use crate::dns::view::info;
 use crate::dns::view::json_rdata as rdata;
 use crate::dns::wire::registry::{self as types, Rcode, RecordType};
@@ -18,11 +18,7 @@ pub fn json_str(out: &mut String, s: &str) {
     out.push('"');
     let bytes = s.as_bytes();
     let mut run = 0;
-    while let Some(p) = bytes[run..]
-        .iter()
-        .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
-    {
-        let at = run + p;
+    while let Some(at) = next_to_escape(bytes, run) {
         // Everything escaped is ASCII, so these are character boundaries.
         out.push_str(&s[run..at]);
         match bytes[at] {
@@ -39,6 +35,39 @@ pub fn json_str(out: &mut String, s: &str) {
     }
     out.push_str(&s[run..]);
     out.push('"');
+}
+
+/// The first byte from `from` on that JSON escapes (a control character, `"` or `\`).
+/// Eight bytes at a time: most strings have none.
+fn next_to_escape(bytes: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // A high bit for each byte of `x` that is zero (exact where it matters: the lowest
+    // flagged byte is the first zero byte).
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let mut at = from;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        // Bytes below 0x20 (ASCII only: bytes of 0x80 and up are never escaped).
+        let control = w.wrapping_sub(0x20 * ONES) & !w & HIGHS;
+        let hit = control | zero(w ^ (b'"' as u64 * ONES)) | zero(w ^ (b'\\' as u64 * ONES));
+        // A flagged byte is escaped, or comes after one that is (a borrow): the
+        // chunk holds one to find.
+        if hit != 0 {
+            if let Some(p) = chunk.iter().position(|&b| needs_escape(b)) {
+                return Some(at + p);
+            }
+        }
+        at += 8;
+    }
+    bytes[at.min(bytes.len())..]
+        .iter()
+        .position(|&b| needs_escape(b))
+        .map(|p| at + p)
+}
+
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
 }
 
 fn flags_json(line: &mut String, h: &Header) {
@@ -73,11 +102,19 @@ fn type_json(line: &mut String, code: u16) {
     registry_json(line, |l| RecordType(code).push_to(l));
 }
 
-/// Appends a name from the message as a JSON string, through a reusable buffer.
-fn name_json(line: &mut String, scratch: &mut String, msg: &[u8], name: NameRef) {
-    scratch.clear();
-    name.write_to(msg, scratch);
-    json_str(line, scratch);
+/// Appends a name from the message as a JSON string: written in place, escaped again
+/// only when it holds what JSON escapes (a `\` or `"` of its presentation form).
+fn name_json(line: &mut String, msg: &[u8], name: NameRef) {
+    line.push('"');
+    let start = line.len();
+    name.write_to(msg, line);
+    if next_to_escape(&line.as_bytes()[start..], 0).is_some() {
+        let text = line.split_off(start);
+        line.pop();
+        json_str(line, &text);
+    } else {
+        line.push('"');
+    }
 }
 
 /// Appends `row` as one JSON object (no newline); `text` is scratch space.
@@ -85,11 +122,14 @@ pub fn write_json(line: &mut String, text: &mut Vec<u8>, row: &Row<'_>) {
     let (origin, msg, decoded) = (row.origin, row.bytes, row.message.as_ref());
     let rel = row.relative_ns();
     // Pushed piece by piece: `write!` here cost more than decoding the message.
-    let mut nine = Vec::with_capacity(9);
-    let mut fraction = |line: &mut String, n: u64| {
-        nine.clear();
-        push_padded(&mut nine, n, 9);
-        line.push_str(std::str::from_utf8(&nine).unwrap_or_default());
+    let fraction = |line: &mut String, n: u64| {
+        let mut nine = [b'0'; 9];
+        let mut n = n;
+        for digit in nine.iter_mut().rev() {
+            *digit = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        nine.iter().for_each(|&d| line.push(char::from(d)));
     };
     line.push_str("{\"frame\":");
     push_u64_str(line, origin.frame);
@@ -130,8 +170,11 @@ pub fn write_json(line: &mut String, text: &mut Vec<u8>, row: &Row<'_>) {
         origin.protocol == Protocol::Mdns,
         text,
     );
-    json_str(line, &String::from_utf8_lossy(text));
-    let mut scratch = String::new();
+    // Valid UTF-8 nearly always (names are escaped to ASCII): checked the fast way.
+    match std::str::from_utf8(text) {
+        Ok(info) => json_str(line, info),
+        Err(_) => json_str(line, &String::from_utf8_lossy(text)),
+    }
     let Some(m) = decoded else {
         line.push_str(",\"error\":{\"what\":\"shorter than a DNS header\",\"offset\":0}}");
         return;
@@ -162,7 +205,7 @@ pub fn write_json(line: &mut String, text: &mut Vec<u8>, row: &Row<'_>) {
             line.push(',');
         }
         line.push_str("{\"name\":");
-        name_json(line, &mut scratch, msg, q.name);
+        name_json(line, msg, q.name);
         line.push_str(",\"type\":");
         type_json(line, q.qtype);
         let class = if mdns { q.qclass & 0x7fff } else { q.qclass };
@@ -188,7 +231,7 @@ pub fn write_json(line: &mut String, text: &mut Vec<u8>, row: &Row<'_>) {
                 line.push(',');
             }
             line.push_str("{\"name\":");
-            name_json(line, &mut scratch, msg, r.name);
+            name_json(line, msg, r.name);
             line.push_str(",\"type\":");
             type_json(line, r.rtype);
             if r.rtype == types::TYPE_OPT {
@@ -226,6 +269,26 @@ pub fn write_json(line: &mut String, text: &mut Vec<u8>, row: &Row<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_word_scan_finds_what_the_byte_scan_finds() {
+        let mut rng = crate::rng::Rng::new(11);
+        let alphabet = [
+            0u8, 0x1f, 0x20, b'"', b'\\', b'a', 0x7f, 0x80, 0xa0, 0xff, b'\n',
+        ];
+        for _ in 0..20_000 {
+            let len = rng.below(40) as usize;
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| alphabet[rng.below(alphabet.len() as u128) as usize])
+                .collect();
+            let from = rng.below(len as u128 + 1) as usize;
+            let naive = bytes[from..]
+                .iter()
+                .position(|&b| needs_escape(b))
+                .map(|p| from + p);
+            assert_eq!(next_to_escape(&bytes, from), naive, "{bytes:?} from {from}");
+        }
+    }
 
     #[test]
     fn json_escaping() {
