@@ -248,19 +248,62 @@ struct Batch {
     first: Timestamp,
     /// When frames are kept: each message's frame (several messages of one frame
     /// share one copy of it), its bytes and interface name in `frame_data`.
-    frames: Vec<Option<FrameRef>>,
+    frames: Vec<Option<StoredFrame>>,
     frame_data: Vec<u8>,
     /// The global number of the last frame copied into `frame_data`.
     last_frame: Option<u64>,
 }
 
-/// Where a message's frame is in a batch's `frame_data`.
-#[derive(Clone, Copy)]
-struct FrameRef {
+/// A [`Frame`] copied into a byte arena: its bytes (and interface name) as spans of it.
+#[derive(Clone, Copy, Debug)]
+pub struct StoredFrame {
     link_type: LinkType,
     data: (usize, usize),
     interface: Option<(u32, Option<(usize, usize)>)>,
     flags: Option<u32>,
+}
+
+impl StoredFrame {
+    /// Copies `frame`'s bytes to the end of `arena`.
+    ///
+    /// ```
+    /// use pcaptool::dns::decode::{Frame, StoredFrame};
+    /// let frame = Frame {
+    ///     link_type: pcaptool::capture::LinkType::ETHERNET,
+    ///     data: &[1, 2, 3],
+    ///     interface: Some((0, Some(b"eth0"))),
+    ///     flags: Some(1),
+    /// };
+    /// let mut arena = Vec::new();
+    /// let stored = StoredFrame::store(&frame, &mut arena);
+    /// assert_eq!(arena.len(), 7);
+    /// let again = stored.get(&arena);
+    /// assert_eq!((again.data, again.interface), (&[1, 2, 3][..], Some((0, Some(&b"eth0"[..])))));
+    /// ```
+    pub fn store(frame: &Frame<'_>, arena: &mut Vec<u8>) -> StoredFrame {
+        let mut span = |bytes: &[u8]| {
+            let start = arena.len();
+            arena.extend_from_slice(bytes);
+            (start, arena.len())
+        };
+        StoredFrame {
+            link_type: frame.link_type,
+            data: span(frame.data),
+            interface: frame.interface.map(|(id, name)| (id, name.map(&mut span))),
+            flags: frame.flags,
+        }
+    }
+
+    /// The frame, read from the arena it was stored in.
+    pub fn get<'a>(&self, arena: &'a [u8]) -> Frame<'a> {
+        let bytes = |(start, end): (usize, usize)| &arena[start..end];
+        Frame {
+            link_type: self.link_type,
+            data: bytes(self.data),
+            interface: self.interface.map(|(id, name)| (id, name.map(bytes))),
+            flags: self.flags,
+        }
+    }
 }
 
 impl Batch {
@@ -281,19 +324,14 @@ impl Batch {
                 return;
             }
         }
-        let mut span = |bytes: &[u8]| {
-            let start = self.frame_data.len();
-            self.frame_data.extend_from_slice(bytes);
-            (start, self.frame_data.len())
-        };
-        let data = span(record.data);
-        let interface = name.map(|name| (record.interface, name.map(&mut span)));
-        self.frames.push(Some(FrameRef {
+        let captured = Frame {
             link_type: record.link_type,
-            data,
-            interface,
+            data: record.data,
+            interface: name.map(|name| (record.interface, name)),
             flags: pcapng_packet_flags(record),
-        }));
+        };
+        let stored = StoredFrame::store(&captured, &mut self.frame_data);
+        self.frames.push(Some(stored));
         self.last_frame = Some(frame);
     }
 
@@ -314,14 +352,7 @@ impl Batch {
 
     /// The frame of the `i`-th message, if frames are kept and it had one.
     fn frame(&self, i: usize) -> Option<Frame<'_>> {
-        let r = (*self.frames.get(i)?)?;
-        let bytes = |(start, end): (usize, usize)| &self.frame_data[start..end];
-        Some(Frame {
-            link_type: r.link_type,
-            data: bytes(r.data),
-            interface: r.interface.map(|(id, name)| (id, name.map(bytes))),
-            flags: r.flags,
-        })
+        Some((*self.frames.get(i)?)?.get(&self.frame_data))
     }
 }
 

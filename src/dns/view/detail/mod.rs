@@ -20,7 +20,7 @@ use super::info::{
 };
 use crate::capture::Timestamp;
 use crate::dns::analysis::find::{Origin, Protocol};
-use crate::dns::decode::{Frame, MessageSink, Row};
+use crate::dns::decode::{MessageSink, Row, StoredFrame};
 
 /// tshark's ITEM_LABEL_LENGTH: a label's buffer, its final NUL included.
 const ITEM_LABEL_LENGTH: usize = 240;
@@ -508,15 +508,7 @@ struct Job {
     note: Note,
     /// For the first message of a frame: the frame (if the capture's bytes came with
     /// it), and whether a blank line goes before it.
-    starts_frame: Option<(Option<FrameJob>, bool)>,
-}
-
-#[derive(Clone, Copy)]
-struct FrameJob {
-    link_type: crate::capture::LinkType,
-    data: (usize, usize),
-    interface: Option<(u32, Option<(usize, usize)>)>,
-    flags: Option<u32>,
+    starts_frame: Option<(Option<StoredFrame>, bool)>,
 }
 
 impl Job {
@@ -534,13 +526,7 @@ impl Job {
             if blank_before {
                 out.push(b'\n');
             }
-            let frame = frame.map(|f| Frame {
-                link_type: f.link_type,
-                data: bytes(f.data),
-                interface: f.interface.map(|(id, name)| (id, name.map(bytes))),
-                flags: f.flags,
-            });
-            lower::frame_lines(&row(frame), out);
+            lower::frame_lines(&row(frame.map(|f| f.get(arena))), out);
         }
         write_tree(&row(None), &self.note, out);
     }
@@ -666,14 +652,7 @@ impl<W: Write + Send> MessageSink for DetailSink<W> {
         let starts_frame = if self.last_frame != Some(frame_key) {
             let blank_before = self.last_frame.is_some();
             self.last_frame = Some(frame_key);
-            let frame = row.frame.map(|f| FrameJob {
-                link_type: f.link_type,
-                data: self.keep(f.data),
-                interface: f
-                    .interface
-                    .map(|(id, name)| (id, name.map(|n| self.keep(n)))),
-                flags: f.flags,
-            });
+            let frame = row.frame.map(|f| StoredFrame::store(&f, &mut self.arena));
             Some((frame, blank_before))
         } else {
             None
