@@ -201,6 +201,20 @@ impl Row<'_> {
     pub fn relative_ns(&self) -> i128 {
         self.origin.ts.as_nanos() - self.first.as_nanos()
     }
+
+    /// Whole seconds (at least 0) and nanoseconds since the capture's first record, as
+    /// the views show them; without 128-bit division when the span fits 64 bits
+    /// (always, in practice).
+    pub fn relative_parts(&self) -> (u64, u32) {
+        let rel = self.relative_ns();
+        match u64::try_from(rel) {
+            Ok(ns) => (ns / 1_000_000_000, (ns % 1_000_000_000) as u32),
+            Err(_) => (
+                rel.div_euclid(1_000_000_000).max(0) as u64,
+                rel.rem_euclid(1_000_000_000) as u32,
+            ),
+        }
+    }
 }
 
 /// Receives the messages of a capture, in order, on the engine's second thread.

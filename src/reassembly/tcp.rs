@@ -196,6 +196,12 @@ impl TcpReassembler {
     ) {
         self.clock += 1;
         if !self.streams.contains_key(&dir) {
+            if seg.payload.is_empty() && !seg.syn {
+                // A direction that has sent nothing yet: nothing to remember (the last
+                // ACK of every connection would otherwise open a direction that waits
+                // to be evicted).
+                return;
+            }
             while (self.streams.len() >= MAX_STREAMS
                 || self.held + STREAM_OVERHEAD > MAX_HELD_BYTES)
                 && self.evict()

@@ -6,6 +6,11 @@
 pub trait Ascii {
     fn push_byte(&mut self, b: u8);
     fn push_ascii(&mut self, bytes: &[u8]);
+    /// Pushes the first `len` bytes of `bytes`.
+    #[inline]
+    fn push_first<const N: usize>(&mut self, bytes: &[u8; N], len: usize) {
+        self.push_ascii(&bytes[..len]);
+    }
 }
 
 impl Ascii for Vec<u8> {
@@ -16,6 +21,14 @@ impl Ascii for Vec<u8> {
     #[inline]
     fn push_ascii(&mut self, bytes: &[u8]) {
         self.extend_from_slice(bytes);
+    }
+    /// A copy of fixed length is a few vector moves, where a copy of variable length
+    /// is a call of `memcpy`: the whole array is copied, then the tail dropped.
+    #[inline]
+    fn push_first<const N: usize>(&mut self, bytes: &[u8; N], len: usize) {
+        let end = self.len() + len.min(N);
+        self.extend_from_slice(bytes);
+        self.truncate(end);
     }
 }
 
@@ -49,8 +62,9 @@ pub fn push_u64(out: &mut impl Ascii, n: u64) {
         out.push_byte(b'0' + n as u8);
         return;
     }
+    let digits = n.ilog10() as usize + 1;
     let mut buf = [0u8; 20];
-    let mut i = buf.len();
+    let mut i = digits;
     let mut n = n;
     while n >= 100 {
         let pair = (n % 100) as usize * 2;
@@ -66,7 +80,7 @@ pub fn push_u64(out: &mut impl Ascii, n: u64) {
         i -= 1;
         buf[i] = b'0' + n as u8;
     }
-    out.push_ascii(&buf[i..]);
+    out.push_first(&buf, digits);
 }
 
 /// Appends `n` in decimal to a `String`.
@@ -77,18 +91,6 @@ pub fn push_u64_str(out: &mut String, n: u64) {
 /// Appends an IP address to a `String` (as [`push_ip`] writes it).
 pub fn push_ip_str(out: &mut String, addr: std::net::IpAddr) {
     push_ip(out, addr);
-}
-
-/// Appends a byte in decimal (IPv4 octets: the commonest number we print).
-#[inline]
-fn push_u8(out: &mut impl Ascii, n: u8) {
-    if n >= 100 {
-        out.push_byte(b'0' + n / 100);
-        out.push_byte(b'0' + n / 10 % 10);
-    } else if n >= 10 {
-        out.push_byte(b'0' + n / 10);
-    }
-    out.push_byte(b'0' + n % 10);
 }
 
 /// Appends `n` as exactly `width` decimal digits (zero-padded, truncated on the left).
@@ -120,14 +122,37 @@ pub fn push_hex16(out: &mut Vec<u8>, n: u16) {
     }
 }
 
-/// Appends a dotted-quad IPv4 address.
-pub fn push_ipv4(out: &mut impl Ascii, a: [u8; 4]) {
-    for (i, octet) in a.iter().enumerate() {
-        if i > 0 {
-            out.push_byte(b'.');
-        }
-        push_u8(out, *octet);
+/// Each byte's decimal digits followed by a dot, and how many digits: an IPv4 address
+/// is then four fixed-size copies.
+const OCTETS: [([u8; 4], u8); 256] = {
+    let mut table = [([0u8; 4], 0u8); 256];
+    let mut n = 0;
+    while n < 256 {
+        let (hundreds, tens, ones) = ((n / 100) as u8, (n / 10 % 10) as u8, (n % 10) as u8);
+        table[n] = if n >= 100 {
+            ([b'0' + hundreds, b'0' + tens, b'0' + ones, b'.'], 3)
+        } else if n >= 10 {
+            ([b'0' + tens, b'0' + ones, b'.', 0], 2)
+        } else {
+            ([b'0' + ones, b'.', 0, 0], 1)
+        };
+        n += 1;
     }
+    table
+};
+
+/// Appends a dotted-quad IPv4 address (the commonest thing a line holds besides names).
+#[inline]
+pub fn push_ipv4(out: &mut impl Ascii, a: [u8; 4]) {
+    let mut text = [0u8; 16];
+    let mut len = 0;
+    for octet in a {
+        let (digits, count) = OCTETS[usize::from(octet)];
+        text[len..len + 4].copy_from_slice(&digits);
+        len += usize::from(count) + 1;
+    }
+    // Without the last octet's dot.
+    out.push_first(&text, len - 1);
 }
 
 /// Appends an IPv6 address as Wireshark writes it (BIND's inet_ntop6): the longest
@@ -234,6 +259,28 @@ mod tests {
             let mut v = Vec::new();
             push_hex(&mut v, x, digits);
             assert_eq!(String::from_utf8(v).unwrap(), format!("0x{x:0digits$x}"));
+        }
+    }
+
+    #[test]
+    fn ipv4_like_std() {
+        let mut rng = crate::rng::Rng::new(7);
+        for i in 0..70_000u32 {
+            // Every value in every position, then random addresses.
+            let a = if i < 1024 {
+                let b = (i % 256) as u8;
+                let mut a = [1, 22, 133, 4];
+                a[(i / 256) as usize] = b;
+                a
+            } else {
+                (rng.next_u64() as u32).to_be_bytes()
+            };
+            let mut v = b"x".to_vec();
+            push_ipv4(&mut v, a);
+            let mut s = String::from("x");
+            push_ipv4(&mut s, a);
+            let want = format!("x{}", std::net::Ipv4Addr::from(a));
+            assert_eq!((String::from_utf8(v).unwrap(), s), (want.clone(), want));
         }
     }
 

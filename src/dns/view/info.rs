@@ -8,7 +8,7 @@
 
 use std::io::Write as _;
 
-use crate::dns::view::digits::{push_hex16, push_ipv4, push_ipv6, push_u64};
+use crate::dns::view::digits::{push_hex16, push_ipv4, push_ipv6, push_u64, Ascii as _};
 use crate::dns::wire::registry as types;
 
 /// Wireshark's MAX_DNAME_LEN: the buffer a name is expanded into (with its final NUL).
@@ -165,6 +165,23 @@ pub(super) fn wireshark_knows(code: u16) -> Option<&'static str> {
 
 /// Wireshark's name for a record type, `Unknown (N)` for those it does not know.
 pub fn type_name(code: u16, out: &mut Vec<u8>) {
+    // The usual types' names, padded to a fixed size: a copy without `memcpy`.
+    static SHORT: std::sync::OnceLock<Vec<([u8; 16], u8)>> = std::sync::OnceLock::new();
+    let short = SHORT.get_or_init(|| {
+        (0..=257)
+            .map(|code| {
+                let mut padded = [0u8; 16];
+                let name = wireshark_knows(code).unwrap_or("").as_bytes();
+                let len = if name.len() <= 16 { name.len() } else { 0 };
+                padded[..len].copy_from_slice(&name[..len]);
+                (padded, len as u8)
+            })
+            .collect()
+    });
+    if let Some(&(padded, len @ 1..)) = short.get(usize::from(code)) {
+        out.push_first(&padded, usize::from(len));
+        return;
+    }
     match wireshark_knows(code) {
         Some(name) => out.extend_from_slice(name.as_bytes()),
         None => {
@@ -280,6 +297,14 @@ impl std::ops::Deref for NameBuf {
 }
 
 pub(super) fn expand_name(tvb: &Tvb<'_>, start: usize, name: &mut NameBuf) -> Walk<usize> {
+    if let Some(used) = expand_plain_name(tvb, start, name) {
+        return Ok(used);
+    }
+    expand_any_name(tvb, start, name)
+}
+
+/// Wireshark's walk for every name, however odd.
+fn expand_any_name(tvb: &Tvb<'_>, start: usize, name: &mut NameBuf) -> Walk<usize> {
     name.len = 0;
     name.shown = 0;
     let mut maxname = MAX_DNAME_LEN;
@@ -403,6 +428,88 @@ pub(super) fn expand_name(tvb: &Tvb<'_>, start: usize, name: &mut NameBuf) -> Wa
         return Err(OutOfBounds::Malformed);
     }
     Ok(used)
+}
+
+/// Names longer than this take the general walk, which knows Wireshark's limits.
+const PLAIN_NAME_LIMIT: usize = 200;
+
+/// [`expand_name`] for the names nearly every message holds: labels, and pointers each
+/// to before the last one's target (so the walk ends), all within the captured bytes and
+/// shorter than [`PLAIN_NAME_LIMIT`]. The result is the general walk's, found with a
+/// copy per run of labels instead of work per byte; `None` leaves the name to the
+/// general walk (which starts afresh: nothing here is kept).
+#[inline]
+fn expand_plain_name(tvb: &Tvb<'_>, start: usize, name: &mut NameBuf) -> Option<usize> {
+    let data = tvb.data;
+    let mut offset = start;
+    let mut used = None;
+    let mut len = 0;
+    let mut steps = 0u64;
+    let mut lowest_target = start;
+    loop {
+        let component = *data.get(offset)?;
+        if component == 0 {
+            offset += 1;
+            break;
+        }
+        if component < 0x40 {
+            // Labels stored one after another read as their bytes with each length
+            // byte but the first turned into a dot.
+            let run = offset;
+            while let Some(&label) = data.get(offset) {
+                if label == 0 || label >= 0x40 {
+                    break;
+                }
+                offset += 1 + usize::from(label);
+                steps += 1;
+            }
+            if offset > data.len() {
+                return None;
+            }
+            let text = &data[run + 1..offset];
+            let dot = usize::from(len > 0);
+            if len + dot + text.len() > PLAIN_NAME_LIMIT {
+                return None;
+            }
+            if dot == 1 {
+                name.bytes[len] = b'.';
+                len += 1;
+            }
+            name.bytes[len..len + text.len()].copy_from_slice(text);
+            let mut inner = run + 1 + usize::from(data[run]);
+            while inner < offset {
+                name.bytes[len + inner - run - 1] = b'.';
+                inner += 1 + usize::from(data[inner]);
+            }
+            len += text.len();
+            continue;
+        }
+        if component < 0xc0 {
+            return None;
+        }
+        let target = (usize::from(component & 0x3f) << 8) | usize::from(*data.get(offset + 1)?);
+        if target >= lowest_target {
+            return None;
+        }
+        lowest_target = target;
+        steps += 1;
+        used.get_or_insert(offset + 2 - start);
+        offset = target;
+    }
+    let used = used.unwrap_or(offset - start);
+    if len == 0 || used < MIN_DNAME_LEN {
+        return None;
+    }
+    if let Some(budget) = &tvb.budget {
+        let left = budget.get();
+        if left < steps {
+            return None;
+        }
+        budget.set(left - steps);
+    }
+    name.len = len;
+    name.shown = len;
+    Some(used)
 }
 
 /// The bytes a name occupies, read as Wireshark reads it (its text is not needed).
@@ -1102,6 +1209,78 @@ mod tests {
         assert_eq!(
             String::from_utf8(s).unwrap(),
             "a\\001b\\tc\u{fffd}d\u{2019}"
+        );
+    }
+
+    /// The quick walk of plain names gives the general walk's answer (name, length,
+    /// label steps) whenever it answers: names made of random labels, pointers back,
+    /// forward, into themselves and out of the bytes, and odd label types.
+    #[test]
+    fn plain_names_read_as_the_general_walk_reads_them() {
+        let mut rng = crate::rng::Rng::new(11);
+        let (mut answered, mut compared) = (0, 0);
+        for _ in 0..20_000 {
+            let mut msg = vec![0u8; 12];
+            while msg.len() < 12 + rng.below(120) as usize {
+                match rng.below(12) {
+                    0 => msg.push(0),
+                    1 => {
+                        let target = rng.below(msg.len() as u128 + 8) as u16;
+                        msg.extend_from_slice(&(0xc000 | target).to_be_bytes());
+                    }
+                    2 => msg.push(0x40 | rng.below(0x80) as u8),
+                    _ => {
+                        let longest = if rng.below(8) == 0 { 64 } else { 10 };
+                        let len = rng.below(longest) as u8;
+                        msg.push(len);
+                        for _ in 0..len {
+                            msg.push(if rng.below(6) == 0 {
+                                rng.below(256) as u8
+                            } else {
+                                b'a' + rng.below(26) as u8
+                            });
+                        }
+                    }
+                }
+            }
+            let reported = msg.len() + rng.below(3) as usize;
+            for start in 12..msg.len() {
+                let budget = |n: u64| Some(std::cell::Cell::new(n));
+                let steps = if rng.below(2) == 0 {
+                    None
+                } else {
+                    budget(rng.below(12) as u64)
+                };
+                let tvb = Tvb {
+                    data: &msg,
+                    reported,
+                    budget: steps.clone(),
+                };
+                let mut quick = NameBuf::default();
+                let Some(used) = expand_plain_name(&tvb, start, &mut quick) else {
+                    continue;
+                };
+                answered += 1;
+                let general_tvb = Tvb {
+                    data: &msg,
+                    reported,
+                    budget: steps,
+                };
+                let mut general = NameBuf::default();
+                let walked = expand_any_name(&general_tvb, start, &mut general);
+                assert_eq!(walked.ok(), Some(used), "{msg:?} at {start}");
+                assert_eq!(&quick[..], &general[..], "{msg:?} at {start}");
+                assert_eq!(quick.len, general.len);
+                assert_eq!(
+                    tvb.budget.map(|b| b.get()),
+                    general_tvb.budget.map(|b| b.get())
+                );
+                compared += 1;
+            }
+        }
+        assert!(
+            answered > 10_000 && compared == answered,
+            "{answered} answered"
         );
     }
 }

@@ -120,7 +120,7 @@ fn name_json(line: &mut String, msg: &[u8], name: NameRef) {
 /// Appends `row` as one JSON object (no newline); `text` is scratch space.
 pub fn write_json(line: &mut String, text: &mut Vec<u8>, row: &Row<'_>) {
     let (origin, msg, decoded) = (row.origin, row.bytes, row.message.as_ref());
-    let rel = row.relative_ns();
+    let (rel_secs, rel_nanos) = row.relative_parts();
     // Pushed piece by piece: `write!` here cost more than decoding the message.
     let fraction = |line: &mut String, n: u64| {
         let mut nine = [b'0'; 9];
@@ -138,9 +138,9 @@ pub fn write_json(line: &mut String, text: &mut Vec<u8>, row: &Row<'_>) {
     line.push('.');
     fraction(line, u64::from(origin.ts.nanos));
     line.push_str("\",\"relative_time\":");
-    push_u64_str(line, rel.div_euclid(1_000_000_000).max(0) as u64);
+    push_u64_str(line, rel_secs);
     line.push('.');
-    fraction(line, rel.rem_euclid(1_000_000_000) as u64);
+    fraction(line, u64::from(rel_nanos));
     line.push_str(",\"src\":\"");
     push_ip_str(line, origin.src);
     line.push_str("\",\"sport\":");

@@ -10,12 +10,12 @@ use crate::dns::view::info;
 /// Appends `row` as one line (with its newline).
 pub fn write_line(text: &mut Vec<u8>, row: &Row<'_>) {
     let origin = row.origin;
-    let rel = row.relative_ns();
+    let (secs, nanos) = row.relative_parts();
     push_u64(text, origin.frame);
     text.push(b' ');
-    push_u64(text, rel.div_euclid(1_000_000_000).max(0) as u64);
+    push_u64(text, secs);
     text.push(b'.');
-    push_padded(text, (rel.rem_euclid(1_000_000_000) / 1000) as u64, 6);
+    push_padded(text, u64::from(nanos / 1000), 6);
     text.push(b' ');
     push_ip(text, origin.src);
     text.extend_from_slice(" → ".as_bytes());

@@ -159,6 +159,44 @@ impl NameRef {
     /// root): dots and backslashes inside labels escaped, other bytes outside
     /// printable ASCII as `\DDD`.
     pub fn write_to(&self, msg: &[u8], out: &mut String) {
+        // Plain labels (nearly all) gather on the stack and join `out` in one piece:
+        // a name is at most 255 bytes on the wire, 255 - 1 of them label bytes.
+        let mut plain = [0u8; MAX_NAME_WIRE_LEN];
+        let mut len = 0;
+        let mut escaped = false;
+        let mut end = None;
+        let _ = walk_name(
+            msg,
+            self.offset,
+            |label| {
+                if escaped
+                    || !label
+                        .iter()
+                        .all(|&b| (b'!'..=b'~').contains(&b) && b != b'.' && b != b'\\')
+                {
+                    escaped = true;
+                    return;
+                }
+                if len > 0 {
+                    plain[len] = b'.';
+                    len += 1;
+                }
+                plain[len..len + label.len()].copy_from_slice(label);
+                len += label.len();
+            },
+            &mut end,
+        );
+        if escaped {
+            return self.write_escaped_to(msg, out);
+        }
+        match std::str::from_utf8(&plain[..len]) {
+            Ok("") | Err(_) => out.push('.'),
+            Ok(text) => out.push_str(text),
+        }
+    }
+
+    /// [`NameRef::write_to`] label by label, escaping what needs it.
+    fn write_escaped_to(&self, msg: &[u8], out: &mut String) {
         let start = out.len();
         let mut end = None;
         let _ = walk_name(

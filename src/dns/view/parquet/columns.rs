@@ -516,8 +516,14 @@ impl Columns {
 }
 
 /// Text columns with a value of their own in most rows: min/max statistics would cost
-/// time (a comparison of strings per value) and prune nothing.
+/// time (a comparison of strings per value) and prune nothing. Also the columns with
+/// one value per run (server, location, capture file): comparing equal strings reads
+/// them whole, which made their statistics a fifth of the time of writing a table,
+/// and the hive path (`--partition-by server`) or the file name already says them.
 const WITHOUT_STATISTICS: &[&str] = &[
+    "server",
+    "server_location",
+    "pcap_file",
     "dns_qname_full",
     "ip_src",
     "ip_dst",
