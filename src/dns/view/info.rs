@@ -190,9 +190,18 @@ pub fn type_name(code: u16, out: &mut Vec<u8>) {
     }
 }
 
+thread_local! {
+    /// Each thread's name buffers, made once (zeroing them for every message cost more
+    /// than some messages' whole walk).
+    static NAMES: std::cell::RefCell<Names> = std::cell::RefCell::default();
+}
+
 fn walk_message(tvb: &Tvb<'_>, mdns: bool, out: &mut Vec<u8>) -> Walk<()> {
+    NAMES.with_borrow_mut(|names| walk_message_with(tvb, mdns, out, names))
+}
+
+fn walk_message_with(tvb: &Tvb<'_>, mdns: bool, out: &mut Vec<u8>, names: &mut Names) -> Walk<()> {
     let start = out.len();
-    let mut names = Names::default();
     let id = tvb.u16(0)?;
     let flags = tvb.u16(2)?;
     let response = flags & 0x8000 != 0;
@@ -224,13 +233,13 @@ fn walk_message(tvb: &Tvb<'_>, mdns: bool, out: &mut Vec<u8>) -> Walk<()> {
     // 65,535 names of 65 KB each).
     let full = |out: &Vec<u8>| out.len() - start > MAX_INFO_LEN;
     for _ in 0..questions {
-        offset += walk_question(tvb, offset, mdns, out, &mut names)?;
+        offset += walk_question(tvb, offset, mdns, out, names)?;
         if full(out) {
             return Ok(());
         }
     }
     for _ in 0..u32::from(answers) + u32::from(authority) + u32::from(additional) {
-        offset += walk_record(tvb, offset, mdns, out, &mut names)?;
+        offset += walk_record(tvb, offset, mdns, out, names)?;
         if full(out) {
             return Ok(());
         }
@@ -493,10 +502,12 @@ fn expand_plain_name(tvb: &Tvb<'_>, start: usize, name: &mut NameBuf) -> Option<
         }
         lowest_target = target;
         steps += 1;
-        used.get_or_insert(offset + 2 - start);
+        if used.is_none() {
+            used = Some(offset + 2 - start);
+        }
         offset = target;
     }
-    let used = used.unwrap_or(offset - start);
+    let used = used.unwrap_or_else(|| offset - start);
     if len == 0 || used < MIN_DNAME_LEN {
         return None;
     }
@@ -988,7 +999,7 @@ fn walk_record(
         _ => {}
     }
     // Every other type shows its data in Wireshark's tree, which reads all of it.
-    if !READS_FIELDS_ONLY.contains(&rtype) && data + data_len > tvb.len() {
+    if data + data_len > tvb.len() && !READS_FIELDS_ONLY.contains(&rtype) {
         return Err(OutOfBounds::Malformed);
     }
     Ok(total)
