@@ -508,57 +508,72 @@ fn for_each_row(
     Ok(())
 }
 
-/// The reading half: records of `set` through the extractor into batches, each handed
-/// to `emit` (false stops the reading: the other half has gone).
-fn read_batches(
-    set: &mut CaptureSet,
-    config: &Config,
+/// The reading half's state: records in, through the extractor, out as batches of
+/// messages.
+struct Gatherer {
+    extractor: Extractor,
     keep_frames: bool,
-    progress: &mut dyn FnMut(u64),
-    mut emit: impl FnMut(Batch) -> bool,
-    recycled: &mpsc::Receiver<Batch>,
-) -> Report {
-    let mut extractor = Extractor::new(&config.ports, config.heuristic);
-    extractor.measure_handshakes(config.handshake_times);
-    let mut batch = Batch::default();
-    let mut messages = 0u64;
-    let mut gone = false;
-    let mut send = |batch: &mut Batch| {
-        let mut fresh = recycled.try_recv().unwrap_or_default();
-        fresh.clear();
-        let full = std::mem::replace(batch, fresh);
-        batch.first = full.first;
-        emit(full)
-    };
-    let mut frame = 0u64;
-    // Records read from each input so far, by rank.
-    let mut frames_in_file: Vec<u64> = Vec::new();
-    let mut last = None;
-    let mut interface_names = InterfaceNames::default();
-    let pass = for_each_record(set, progress, |record| {
-        frame += 1;
+    batch: Batch,
+    messages: u64,
+    /// Records seen, over all inputs.
+    frame: u64,
+    /// Records seen in each input so far, by rank.
+    frames_in_file: Vec<u64>,
+    /// The last record's frame number, time, input and number in its input.
+    last: Option<(u64, Timestamp, u32, u64)>,
+    interface_names: InterfaceNames,
+}
+
+impl Gatherer {
+    fn new(config: &Config, keep_frames: bool) -> Gatherer {
+        let mut extractor = Extractor::new(&config.ports, config.heuristic);
+        extractor.measure_handshakes(config.handshake_times);
+        Gatherer {
+            extractor,
+            keep_frames,
+            batch: Batch::default(),
+            messages: 0,
+            frame: 0,
+            frames_in_file: Vec::new(),
+            last: None,
+            interface_names: InterfaceNames::default(),
+        }
+    }
+
+    /// Feeds one record; true when the batch is full.
+    fn record(&mut self, record: &Record<'_>) -> bool {
+        self.frame += 1;
+        let frame = self.frame;
         if frame == 1 {
-            batch.first = record.ts;
+            self.batch.first = record.ts;
         }
         let file = (record.section >> 32) as u32;
-        let file_frame = match frames_in_file.get_mut(file as usize) {
+        let file_frame = match self.frames_in_file.get_mut(file as usize) {
             Some(n) => {
                 *n += 1;
                 *n
             }
             None => {
-                frames_in_file.resize(file as usize + 1, 0);
-                frames_in_file[file as usize] = 1;
+                self.frames_in_file.resize(file as usize + 1, 0);
+                self.frames_in_file[file as usize] = 1;
                 1
             }
         };
+        let Gatherer {
+            extractor,
+            keep_frames,
+            batch,
+            messages,
+            interface_names,
+            ..
+        } = self;
         extractor.frame(
             frame,
             record.ts,
             record.link_type,
             record.data,
             &mut |origin, msg| {
-                messages += 1;
+                *messages += 1;
                 batch.push(
                     Origin {
                         file,
@@ -568,20 +583,35 @@ fn read_batches(
                     },
                     msg,
                 );
-                if keep_frames {
+                if *keep_frames {
                     let name = interface_names.of(file as usize, record);
                     batch.push_frame(frame, record, name);
                 }
             },
         );
-        last = Some((frame, record.ts, file, file_frame));
-        if batch.is_full() && !send(&mut batch) {
-            gone = true;
-            return ControlFlow::Break(());
-        }
-        ControlFlow::Continue(())
-    });
-    if let Some((frame, ts, file, file_frame)) = last {
+        self.last = Some((frame, record.ts, file, file_frame));
+        self.batch.is_full()
+    }
+
+    /// Hands the batch to `emit` (false: the other half has gone), and starts a new one
+    /// in a batch that came back, if any.
+    fn send(
+        &mut self,
+        emit: &mut impl FnMut(Batch) -> bool,
+        recycled: &mpsc::Receiver<Batch>,
+    ) -> bool {
+        let mut fresh = recycled.try_recv().unwrap_or_default();
+        fresh.clear();
+        let full = std::mem::replace(&mut self.batch, fresh);
+        self.batch.first = full.first;
+        emit(full)
+    }
+
+    /// After the last record: messages found behind TCP holes that never filled.
+    fn finish(&mut self) {
+        let Some((frame, ts, file, file_frame)) = self.last else {
+            return;
+        };
         let end = Origin {
             frame,
             ts,
@@ -598,25 +628,171 @@ fn read_batches(
             file_frame,
             frame_len: (0, 0),
         };
+        let Gatherer {
+            extractor,
+            keep_frames,
+            batch,
+            messages,
+            ..
+        } = self;
         extractor.finish(end, &mut |origin, msg| {
-            messages += 1;
+            *messages += 1;
             batch.push(origin, msg);
-            if keep_frames {
+            if *keep_frames {
                 batch.frames.push(None);
             }
         });
     }
-    if !gone && !batch.origins.is_empty() {
-        send(&mut batch);
+
+    fn report(mut self, pass: Pass) -> Report {
+        Report {
+            frames: self.frame,
+            messages: self.messages,
+            notes: self.extractor.take_notes(),
+            notes_seen: self.extractor.notes_seen,
+            pass,
+        }
     }
-    let notes = extractor.take_notes();
-    Report {
-        frames: frame,
-        messages,
-        notes,
-        notes_seen: extractor.notes_seen,
-        pass,
+}
+
+/// The reading half: records of `set` through the extractor into batches, each handed
+/// to `emit` (false stops the reading: the other half has gone).
+fn read_batches(
+    set: &mut CaptureSet,
+    config: &Config,
+    keep_frames: bool,
+    progress: &mut dyn FnMut(u64),
+    mut emit: impl FnMut(Batch) -> bool,
+    recycled: &mpsc::Receiver<Batch>,
+) -> Report {
+    let mut gatherer = Gatherer::new(config, keep_frames);
+    let mut gone = false;
+    let pass = for_each_record(set, progress, |record| {
+        if gatherer.record(record) && !gatherer.send(&mut emit, recycled) {
+            gone = true;
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    });
+    gatherer.finish();
+    if !gone && !gatherer.batch.origins.is_empty() {
+        gatherer.send(&mut emit, recycled);
     }
+    gatherer.report(pass)
+}
+
+/// Records copied out of the reader's buffer, many at a time: what the reading thread
+/// hands to the extracting one when the reading half runs on two threads.
+#[derive(Default)]
+struct RecordChunk {
+    /// Each record's fields, and where its bytes end in `data`.
+    records: Vec<(Timestamp, LinkType, u32, u32, u64, usize)>,
+    data: Vec<u8>,
+}
+
+impl RecordChunk {
+    const RECORDS: usize = 4096;
+    const BYTES: usize = 1 << 20;
+
+    fn push(&mut self, r: &Record<'_>) {
+        self.data.extend_from_slice(r.data);
+        let end = self.data.len();
+        self.records
+            .push((r.ts, r.link_type, r.interface, r.orig_len, r.section, end));
+    }
+
+    fn is_full(&self) -> bool {
+        self.records.len() >= Self::RECORDS || self.data.len() >= Self::BYTES
+    }
+
+    /// Each record again, as the reader gave it (without the raw block and the file
+    /// header, which only frame-keeping sinks read: they read on one thread).
+    fn each(&self, mut f: impl FnMut(&Record<'_>) -> bool) -> bool {
+        let mut start = 0;
+        for &(ts, link_type, interface, orig_len, section, end) in &self.records {
+            let data = &self.data[start..end];
+            start = end;
+            let record = Record {
+                ts,
+                link_type,
+                interface,
+                orig_len,
+                data,
+                raw: data,
+                offset: 0,
+                section,
+                header: &[],
+            };
+            if !f(&record) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// [`read_batches`] on two threads: this one reads records and copies them out in
+/// chunks; a second one runs the extractor (reassembly needs one order, so only one)
+/// and fills the batches. Reading a record and extracting its message cost about the
+/// same, and the reading half was the slowest stage of `render`.
+fn read_batches_on_two_threads(
+    set: &mut CaptureSet,
+    config: &Config,
+    progress: &mut dyn FnMut(u64),
+    mut emit: impl FnMut(Batch) -> bool + Send,
+    recycled: mpsc::Receiver<Batch>,
+) -> io::Result<Report> {
+    let (to_gatherer, chunks) = mpsc::sync_channel::<RecordChunk>(4);
+    let (chunk_back, spare_chunks) = mpsc::channel::<RecordChunk>();
+    std::thread::scope(|scope| {
+        let gathering = std::thread::Builder::new()
+            .name("pcaptool-dns-extract".into())
+            .spawn_scoped(scope, move || {
+                let mut gatherer = Gatherer::new(config, false);
+                let mut gone = false;
+                for chunk in chunks {
+                    gone = !chunk.each(|record| {
+                        !gatherer.record(record) || gatherer.send(&mut emit, &recycled)
+                    });
+                    let _ = chunk_back.send(chunk);
+                    if gone {
+                        // Dropping `chunks` stops the reading.
+                        break;
+                    }
+                }
+                gatherer.finish();
+                if !gone && !gatherer.batch.origins.is_empty() {
+                    gatherer.send(&mut emit, &recycled);
+                }
+                gatherer
+            })?;
+        let mut chunk = RecordChunk::default();
+        let mut gone = false;
+        let pass = for_each_record(set, progress, |record| {
+            chunk.push(record);
+            if chunk.is_full() {
+                let mut fresh = spare_chunks.try_recv().unwrap_or_default();
+                fresh.records.clear();
+                fresh.data.clear();
+                if to_gatherer
+                    .send(std::mem::replace(&mut chunk, fresh))
+                    .is_err()
+                {
+                    gone = true;
+                    return ControlFlow::Break(());
+                }
+            }
+            ControlFlow::Continue(())
+        });
+        if !gone && !chunk.records.is_empty() {
+            let _ = to_gatherer.send(chunk);
+        }
+        drop(to_gatherer);
+        match gathering.join() {
+            Ok(gatherer) => Ok(gatherer.report(pass)),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
 }
 
 /// Finds every DNS message of `set` and hands those `config.filter` accepts to
@@ -648,15 +824,25 @@ pub fn decode<S: MessageSink>(
                 }
                 sink.finish()
             })?;
-        let report = read_batches(
-            set,
-            config,
-            keep_frames,
-            progress,
-            |b| to_sink.send(b).is_ok(),
-            &recycled,
-        );
-        drop(to_sink);
+        let report = if keep_frames {
+            read_batches(
+                set,
+                config,
+                keep_frames,
+                progress,
+                move |b| to_sink.send(b).is_ok(),
+                &recycled,
+            )
+        } else {
+            read_batches_on_two_threads(
+                set,
+                config,
+                progress,
+                move |b| to_sink.send(b).is_ok(),
+                recycled,
+            )?
+        };
+        // The channel to the sink closed with the closure that held it.
         match consumer.join() {
             Ok(result) => result?,
             Err(panic) => std::panic::resume_unwind(panic),
@@ -779,18 +965,17 @@ pub fn render<R: Render, W: io::Write + Send>(
                 out.flush()
             })?;
         let mut seq = 0u64;
-        let report = read_batches(
+        let report = read_batches_on_two_threads(
             set,
             config,
-            false,
             progress,
-            |batch| {
+            move |batch| {
                 seq += 1;
                 slots.recv().is_ok() && to_workers.send((seq - 1, batch)).is_ok()
             },
-            &recycled,
-        );
-        drop(to_workers);
+            recycled,
+        )?;
+        // The batches' channel closed when the extracting thread ended.
         match writer.join() {
             Ok(result) => result?,
             Err(panic) => std::panic::resume_unwind(panic),
