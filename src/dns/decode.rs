@@ -55,7 +55,7 @@ use crate::capture::{
     Record, Timestamp,
 };
 use crate::dns::analysis::find::{Extractor, Origin, Protocol};
-use crate::dns::wire::Message;
+use crate::dns::wire::{Message, MessageLists};
 use crate::dns::Name;
 
 /// Which messages to keep. Empty lists and `None` keep everything.
@@ -484,26 +484,35 @@ fn for_each_row(
     mut each: impl FnMut(&Row<'_>) -> io::Result<()>,
 ) -> io::Result<()> {
     let mut start = 0;
+    // The lists of the message before, to decode the next into (no allocation).
+    let mut lists = MessageLists::default();
     for (i, (origin, &end)) in batch.origins.iter().zip(&batch.ends).enumerate() {
         let bytes = &batch.data[start..end];
         start = end;
         let message = if decode_all {
-            Message::parse(bytes).ok()
+            Message::parse_reusing(bytes, std::mem::take(&mut lists)).ok()
         } else {
             None
         };
         if let Some(matcher) = matcher {
             if !message.as_ref().is_some_and(|m| matcher.accepts(m)) {
+                if let Some(m) = message {
+                    lists = m.into_lists();
+                }
                 continue;
             }
         }
-        each(&Row {
+        let row = Row {
             origin: *origin,
             first: batch.first,
             bytes,
             message,
             frame: batch.frame(i),
-        })?;
+        };
+        each(&row)?;
+        if let Some(m) = row.message {
+            lists = m.into_lists();
+        }
     }
     Ok(())
 }

@@ -392,17 +392,54 @@ pub struct Message<'a> {
     pub trailing: usize,
 }
 
+/// The lists of a decoded message, kept to decode the next message into: a loop over
+/// many messages allocates them once ([`Message::parse_reusing`]).
+#[derive(Debug, Default)]
+pub struct MessageLists {
+    questions: Vec<Question>,
+    answers: Vec<Record>,
+    authority: Vec<Record>,
+    additional: Vec<Record>,
+}
+
 impl<'a> Message<'a> {
     /// Decodes as far as the bytes allow. Fails only without a whole header.
     pub fn parse(bytes: &'a [u8]) -> Result<Message<'a>, DecodeError> {
+        Self::parse_reusing(bytes, MessageLists::default())
+    }
+
+    /// [`Message::parse`] into the lists of an earlier message
+    /// ([`Message::into_lists`]).
+    ///
+    /// ```
+    /// use pcaptool::dns::wire::{Message, MessageLists};
+    /// let query = Message::query(7, "example.com".parse().unwrap(), 1).encode();
+    /// let mut lists = MessageLists::default();
+    /// for _ in 0..3 {
+    ///     let m = Message::parse_reusing(&query, lists).unwrap();
+    ///     assert_eq!((m.header.id, m.questions.len()), (7, 1));
+    ///     lists = m.into_lists();
+    /// }
+    /// ```
+    pub fn parse_reusing(bytes: &'a [u8], lists: MessageLists) -> Result<Message<'a>, DecodeError> {
         let header = Header::parse(bytes)?;
+        let MessageLists {
+            mut questions,
+            mut answers,
+            mut authority,
+            mut additional,
+        } = lists;
+        questions.clear();
+        answers.clear();
+        authority.clear();
+        additional.clear();
         let mut m = Message {
             bytes,
             header,
-            questions: Vec::new(),
-            answers: Vec::new(),
-            authority: Vec::new(),
-            additional: Vec::new(),
+            questions,
+            answers,
+            authority,
+            additional,
             error: None,
             trailing: 0,
         };
@@ -467,6 +504,17 @@ impl<'a> Message<'a> {
             m.trailing = bytes.len() - pos;
         }
         Ok(m)
+    }
+
+    /// The message's lists, to decode the next message into with
+    /// [`Message::parse_reusing`].
+    pub fn into_lists(self) -> MessageLists {
+        MessageLists {
+            questions: self.questions,
+            answers: self.answers,
+            authority: self.authority,
+            additional: self.additional,
+        }
     }
 
     /// Every record with its section, in message order.
