@@ -163,6 +163,36 @@ struct Columns {
     /// Reused for text on its way into a builder.
     text: String,
     name: String,
+    /// The last source and destination address, as text.
+    addresses: [AddressText; 2],
+}
+
+/// An address and its text: the next row's address is the same more often than not
+/// (a server's, a busy client's), and is then not written again.
+struct AddressText {
+    address: std::net::IpAddr,
+    text: String,
+}
+
+impl Default for AddressText {
+    fn default() -> Self {
+        let address = std::net::IpAddr::from([0, 0, 0, 0]);
+        AddressText {
+            address,
+            text: address.to_string(),
+        }
+    }
+}
+
+impl AddressText {
+    fn text(&mut self, address: std::net::IpAddr) -> &str {
+        if address != self.address {
+            self.address = address;
+            self.text.clear();
+            digits::push_ip(&mut self.text, address);
+        }
+        &self.text
+    }
 }
 
 impl Columns {
@@ -214,6 +244,7 @@ impl Columns {
             pcap_file: StringBuilder::with_capacity(ROWS, 16 * ROWS),
             text: String::new(),
             name: String::new(),
+            addresses: Default::default(),
             rows: 0,
         }
     }
@@ -278,13 +309,10 @@ impl Columns {
             .append_value(if first.src.is_ipv4() { 4 } else { 6 });
         self.ip_ttl.append_option(first.ttl.map(i32::from));
         self.prot.append_value(if first.tcp { 6 } else { 17 });
-        self.text.clear();
-        digits::push_ip(&mut self.text, first.src);
-        self.ip_src.append_value(&self.text);
+        let [src, dst] = &mut self.addresses;
+        self.ip_src.append_value(src.text(first.src));
         self.src_port.append_value(i32::from(first.sport));
-        self.text.clear();
-        digits::push_ip(&mut self.text, first.dst);
-        self.ip_dst.append_value(&self.text);
+        self.ip_dst.append_value(dst.text(first.dst));
         self.dst_port.append_value(i32::from(first.dport));
         let flag = |first: Option<&Side>, second: Option<&Side>, mask: u16| {
             first
@@ -444,14 +472,21 @@ impl Columns {
             std::mem::take(&mut self.text),
             std::mem::take(&mut self.name),
         );
+        // Where the labels of the owner name in `name` start: records of one owner
+        // (pointers to one name) share its text.
+        let mut owner_at = None;
         for (section, r) in m.records() {
             if r.rtype == types::TYPE_OPT {
                 continue;
             }
             text.clear();
-            name.clear();
             dig::write_rdata(&mut text, m.bytes, r);
-            r.name.write_to(m.bytes, &mut name);
+            let at = plain_labels_at(m.bytes, r.name.offset);
+            if at.is_none() || at != owner_at {
+                name.clear();
+                r.name.write_to(m.bytes, &mut name);
+                owner_at = at;
+            }
             self.record(super::section_number(section), r.rtype, &name, r.ttl, &text);
             if section == Section::Answer && r.rtype == types::TYPE_CNAME {
                 self.cname.values().append_value(text.trim_end_matches('.'));
@@ -467,6 +502,7 @@ impl Columns {
         let mut full = std::mem::replace(self, Columns::new());
         self.text = std::mem::take(&mut full.text);
         self.name = std::mem::take(&mut full.name);
+        self.addresses = std::mem::take(&mut full.addresses);
         let mut columns: Vec<ArrayRef> = vec![
             Arc::new(full.time.finish()),
             Arc::new(full.id.finish()),
@@ -517,6 +553,26 @@ impl Columns {
             Arc::new(full.pcap_file.finish()),
         ]);
         RecordBatch::try_new(schema.clone(), columns).map_err(io::Error::other)
+    }
+}
+
+/// Where the labels of the name at `at` start, when they are plain labels to the root
+/// there, reached directly or through one pointer: names with the same start read the
+/// same. `None` for any other name.
+fn plain_labels_at(msg: &[u8], at: usize) -> Option<usize> {
+    let first = *msg.get(at)?;
+    let start = if first & 0xc0 == 0xc0 {
+        (usize::from(first & 0x3f) << 8) | usize::from(*msg.get(at + 1)?)
+    } else {
+        at
+    };
+    let mut label = start;
+    loop {
+        match *msg.get(label)? {
+            0 => return Some(start),
+            len @ 1..0x40 => label += 1 + usize::from(len),
+            _ => return None,
+        }
     }
 }
 
