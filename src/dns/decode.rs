@@ -2,9 +2,11 @@
 //! ([`analysis::find`](crate::dns::analysis::find)), keeps those the [`Filter`]
 //! accepts, and hands each to a [`MessageSink`] as a [`Row`].
 //!
-//! Reading and reassembly run on the calling thread; decoding, filtering and the sink
-//! on a second one (the two halves cost about the same). Messages travel between them
-//! in batches, so the sink sees them in capture order.
+//! Reading runs on the calling thread, which copies records out in chunks; finding
+//! the messages (IP, reassembly: one order, so one thread) on a second; decoding,
+//! filtering and the sink on a third (a sink that reads frames, `-V`'s, has reading and
+//! finding on one thread). Records and messages travel between them in batches, so the
+//! sink sees them in capture order.
 //!
 //! ```
 //! use pcaptool::capture::CaptureReader;
@@ -861,9 +863,9 @@ pub fn decode<S: MessageSink>(
 }
 
 /// Like [`decode`] with a [`RenderSink`], but the rendering is spread over `jobs`
-/// threads (the reading stays on the calling thread, as DNS over TCP and fragments
-/// need one order); the output is the same bytes in the same order for every `jobs`.
-/// With `jobs` 1 everything runs on the calling thread.
+/// threads (reading and finding messages stay on two threads of their own, as DNS over
+/// TCP and fragments need one order); the output is the same bytes in the same order
+/// for every `jobs`. With `jobs` 1 everything runs on the calling thread.
 pub fn render<R: Render, W: io::Write + Send>(
     set: &mut CaptureSet,
     config: &Config,

@@ -413,7 +413,8 @@ impl<'a> Message<'a> {
     ///
     /// ```
     /// use pcaptool::dns::wire::{Message, MessageLists};
-    /// let query = Message::query(7, "example.com".parse().unwrap(), 1).encode();
+    /// let query = pcaptool::dns::wire::encode::Message::query(7, "example.com".parse().unwrap(), 1)
+    ///     .encode();
     /// let mut lists = MessageLists::default();
     /// for _ in 0..3 {
     ///     let m = Message::parse_reusing(&query, lists).unwrap();
