@@ -219,7 +219,7 @@ impl Row<'_> {
     }
 }
 
-/// Receives the messages of a capture, in order, on the engine's second thread.
+/// Receives the messages of a capture, in order, on a thread of the engine's own.
 pub trait MessageSink: Send {
     /// False when the sink reads only the raw bytes (saves decoding each message).
     fn wants_decoded(&self) -> bool {

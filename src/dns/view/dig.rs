@@ -791,13 +791,13 @@ impl Render for DigRender {
 
 fn dig_message(out: &mut Vec<u8>, row: &Row<'_>) -> io::Result<()> {
     let o = &row.origin;
-    let rel = row.relative_ns();
+    let (secs, nanos) = row.relative_parts();
     writeln!(
         out,
         ";; FRAME {} TIME {}.{:06} {}#{} -> {}#{} {}, {} bytes",
         o.frame,
-        rel.div_euclid(1_000_000_000).max(0),
-        rel.rem_euclid(1_000_000_000) / 1000,
+        secs,
+        nanos / 1000,
         o.src,
         o.sport,
         o.dst,
