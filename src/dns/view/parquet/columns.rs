@@ -197,7 +197,7 @@ impl AddressText {
 
 impl Columns {
     /// Builders with room for a batch: grown from nothing, each batch's would be
-    /// copied as they doubled (a fifth of the time of gathering rows).
+    /// copied as they doubled.
     fn new() -> Columns {
         const ROWS: usize = BATCH_ROWS;
         Columns {
